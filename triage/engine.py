@@ -1,0 +1,243 @@
+"""Applies triage/knowledge.yml to what a person reported. Pure Python, no Rasa.
+
+Findings are a mapping of finding name to answer ("yes", "no", "unsure"; for
+duration "short", "long", "unsure"). Details are extra words the language
+pipeline picked out ("caffeine", "tremor", ...): they refine causes, never levels.
+"""
+
+from dataclasses import dataclass, field
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+
+import yaml
+
+KNOWLEDGE_FILE = Path(__file__).with_name("knowledge.yml")
+YES_NO_UNSURE = ("yes", "no", "unsure")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    level: str
+    causes: List[str]
+    reasons: List[str]  # what pointed where, in plain words
+    reassurances: List[str]  # what argued against the worrying causes
+    electrolyte_hints: List[str]
+    next_question: Optional[str]  # None when the picture is complete
+
+    @property
+    def concluded(self) -> bool:
+        return self.next_question is None
+
+
+@dataclass
+class Knowledge:
+    levels: Dict[str, dict]
+    causes: Dict[str, dict]
+    findings: Dict[str, dict]
+    combinations: List[dict]
+    details: Dict[str, str]
+    electrolyte_hints: Dict[str, dict]
+    advice: Dict[str, object]
+    level_rank: Dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # levels are listed most urgent first
+        names = list(self.levels)
+        self.level_rank = {name: len(names) - i for i, name in enumerate(names)}
+
+    def answers(self, finding: str) -> Tuple[str, ...]:
+        return tuple(self.findings[finding].get("answers", YES_NO_UNSURE))
+
+    def asked_findings(self) -> List[str]:
+        return [name for name, spec in self.findings.items() if spec.get("ask", True)]
+
+    def red_flags(self) -> List[str]:
+        """Findings whose answer alone can call for same-day help or more."""
+        urgent = self.level_rank["urgent"]
+        return [
+            name
+            for name, spec in self.findings.items()
+            if any(self.level_rank[lvl] >= urgent for lvl in spec.get("level", {}).values())
+        ]
+
+
+class _KnowledgeLoader(yaml.SafeLoader):
+    """YAML 1.1 reads yes/no as booleans; in this file they are answers."""
+
+
+_KnowledgeLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_KnowledgeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf")
+)
+
+
+@lru_cache(maxsize=None)
+def load_knowledge(path: Path = KNOWLEDGE_FILE) -> Knowledge:
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.load(handle, Loader=_KnowledgeLoader)
+    return Knowledge(
+        levels=data["levels"],
+        causes=data["causes"],
+        findings=data["findings"],
+        combinations=data.get("combinations", []),
+        details=data.get("details", {}),
+        electrolyte_hints=data.get("electrolyte_hints", {}),
+        advice=data["advice"],
+    )
+
+
+def _clean(findings: Mapping[str, Optional[str]], kb: Knowledge) -> Dict[str, str]:
+    """Keeps known findings with valid answers; anything else counts as not asked."""
+    return {
+        name: answer
+        for name, answer in findings.items()
+        if name in kb.findings and answer in kb.answers(name)
+    }
+
+
+def triage_level(findings: Mapping[str, str], kb: Knowledge) -> str:
+    """The most urgent level any answer or combination calls for."""
+    levels = ["self_care"]
+    for name, answer in findings.items():
+        level = kb.findings[name].get("level", {}).get(answer)
+        if level:
+            levels.append(level)
+    for combination in kb.combinations:
+        if all(findings.get(name) in answers for name, answers in combination["when"].items()):
+            levels.append(combination["level"])
+    return max(levels, key=kb.level_rank.__getitem__)
+
+
+def _cause_scores(findings: Mapping[str, str], details: Iterable[str], kb: Knowledge) -> Dict[str, float]:
+    scores = {cause: float(spec.get("prior", 0)) for cause, spec in kb.causes.items()}
+    detail_set = set(details)
+    for name, answer in findings.items():
+        spec = kb.findings[name]
+        for cause, points in spec.get("clues", {}).get(answer, {}).items():
+            scores[cause] += points
+        if answer == "yes":
+            for detail in detail_set & set(spec.get("detail_clues", {})):
+                for cause, points in spec["detail_clues"][detail].items():
+                    scores[cause] += points
+    return scores
+
+
+def rank_causes(findings: Mapping[str, str], details: Iterable[str], level: str, kb: Knowledge) -> List[str]:
+    scores = _cause_scores(findings, details, kb)
+    tie_order = list(kb.causes)
+    ranked = sorted(
+        (cause for cause, score in scores.items() if score >= 1),
+        key=lambda cause: (-scores[cause], tie_order.index(cause)),
+    )
+    if not kb.levels[level].get("show_benign", True):
+        ranked = [cause for cause in ranked if cause != "benign"]
+    return ranked
+
+
+def _electrolyte_hints(findings: Mapping[str, str], details: Iterable[str], kb: Knowledge) -> List[str]:
+    signals = {name for name, answer in findings.items() if answer == "yes"} | set(details)
+    return [
+        hint
+        for hint, spec in kb.electrolyte_hints.items()
+        if sum(points for signal, points in spec["points"].items() if signal in signals) >= spec["min"]
+    ]
+
+
+def _outcome(findings: Mapping[str, str], details: Iterable[str], kb: Knowledge) -> Tuple[str, Optional[str]]:
+    level = triage_level(findings, kb)
+    causes = rank_causes(findings, details, level, kb)
+    return level, causes[0] if causes else None
+
+
+def next_question(findings: Mapping[str, str], details: Iterable[str] = (), kb: Optional[Knowledge] = None) -> Optional[str]:
+    """The first unanswered finding whose answer could still change the advice.
+
+    Emergency and urgent levels end the questions. Otherwise a finding is worth
+    asking when some answer to it would change the level or the most likely cause.
+    """
+    kb = kb or load_knowledge()
+    findings = _clean(findings, kb)
+    details = tuple(details)
+    level, top_cause = _outcome(findings, details, kb)
+    if kb.level_rank[level] >= kb.level_rank["urgent"]:
+        return None
+    for name in kb.asked_findings():
+        if name in findings:
+            continue
+        for answer in kb.answers(name):
+            if _outcome({**findings, name: answer}, details, kb) != (level, top_cause):
+                return name
+    return None
+
+
+def assess(findings: Mapping[str, Optional[str]], details: Iterable[str] = (), kb: Optional[Knowledge] = None) -> Assessment:
+    kb = kb or load_knowledge()
+    findings = _clean(findings, kb)
+    details = tuple(dict.fromkeys(d for d in details if d in kb.details))
+    level = triage_level(findings, kb)
+    causes = rank_causes(findings, details, level, kb)
+
+    reasons, reassurances = [], []
+    for name, answer in findings.items():
+        said = kb.findings[name].get("said", {}).get(answer)
+        if not said:
+            continue
+        if answer == "no":
+            reassurances.append(said)
+        else:
+            reasons.append(said)
+    for combination in kb.combinations:
+        if all(findings.get(name) in answers for name, answers in combination["when"].items()):
+            reasons.append(combination["said"])
+    named_details = [kb.details[d] for d in details]
+    if named_details:
+        reasons.append("you mentioned " + _join(named_details))
+
+    hints = _electrolyte_hints(findings, details, kb) if "electrolyte" in causes else []
+    return Assessment(
+        level=level,
+        causes=causes,
+        reasons=reasons,
+        reassurances=reassurances,
+        electrolyte_hints=hints,
+        next_question=next_question(findings, details, kb),
+    )
+
+
+def red_flag_level(findings: Mapping[str, Optional[str]], kb: Optional[Knowledge] = None) -> Optional[str]:
+    """The level when the answers so far already call for same-day help, else None."""
+    kb = kb or load_knowledge()
+    level = triage_level(_clean(findings, kb), kb)
+    return level if kb.level_rank[level] >= kb.level_rank["urgent"] else None
+
+
+def merge_answers(previous: Optional[str], new: str, finding: str, kb: Optional[Knowledge] = None) -> str:
+    """Combines an earlier answer with a new one for the same finding.
+
+    The newest answer wins, except that a red flag once reported stays reported:
+    a later "no" never silently clears a danger sign.
+    """
+    kb = kb or load_knowledge()
+    if previous == "yes" and finding in kb.red_flags() and new != "yes":
+        return "yes"
+    return new
+
+
+def _join(words: List[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def most_cautious(finding: str, answers: Iterable[str], kb: Optional[Knowledge] = None) -> Optional[str]:
+    """Of several answers to one finding in one message, the one calling for most care."""
+    kb = kb or load_knowledge()
+    levels = kb.findings[finding].get("level", {})
+    valid = [a for a in answers if a in kb.answers(finding)]
+    if not valid:
+        return None
+    caution = {"yes": 2, "unsure": 1, "long": 2}
+    return max(valid, key=lambda a: (kb.level_rank[levels.get(a, "self_care")], caution.get(a, 0)))
