@@ -91,13 +91,18 @@ def load_knowledge(path: Path = KNOWLEDGE_FILE) -> Knowledge:
     )
 
 
-def _clean(findings: Mapping[str, Optional[str]], kb: Knowledge) -> Dict[str, str]:
+def _clean(findings: Optional[Mapping[str, Optional[str]]], kb: Knowledge) -> Dict[str, str]:
     """Keeps known findings with valid answers; anything else counts as not asked."""
     return {
         name: answer
-        for name, answer in findings.items()
+        for name, answer in (findings or {}).items()
         if name in kb.findings and answer in kb.answers(name)
     }
+
+
+def _clean_details(details: Optional[Iterable[str]], kb: Knowledge) -> Tuple[str, ...]:
+    """Keeps known details once each, in order; anything else is ignored."""
+    return tuple(dict.fromkeys(d for d in (details or ()) if isinstance(d, str) and d in kb.details))
 
 
 def triage_level(findings: Mapping[str, str], kb: Knowledge) -> str:
@@ -154,7 +159,7 @@ def _outcome(findings: Mapping[str, str], details: Iterable[str], kb: Knowledge)
     return level, causes[0] if causes else None
 
 
-def next_question(findings: Mapping[str, str], details: Iterable[str] = (), kb: Optional[Knowledge] = None) -> Optional[str]:
+def next_question(findings: Optional[Mapping[str, str]], details: Optional[Iterable[str]] = (), kb: Optional[Knowledge] = None) -> Optional[str]:
     """The first unanswered finding whose answer could still change the advice.
 
     Emergency and urgent levels end the questions. Otherwise a finding is worth
@@ -162,7 +167,7 @@ def next_question(findings: Mapping[str, str], details: Iterable[str] = (), kb: 
     """
     kb = kb or load_knowledge()
     findings = _clean(findings, kb)
-    details = tuple(details)
+    details = _clean_details(details, kb)
     level, top_cause = _outcome(findings, details, kb)
     if kb.level_rank[level] >= kb.level_rank["urgent"]:
         return None
@@ -175,10 +180,10 @@ def next_question(findings: Mapping[str, str], details: Iterable[str] = (), kb: 
     return None
 
 
-def assess(findings: Mapping[str, Optional[str]], details: Iterable[str] = (), kb: Optional[Knowledge] = None) -> Assessment:
+def assess(findings: Optional[Mapping[str, Optional[str]]], details: Optional[Iterable[str]] = (), kb: Optional[Knowledge] = None) -> Assessment:
     kb = kb or load_knowledge()
     findings = _clean(findings, kb)
-    details = tuple(dict.fromkeys(d for d in details if d in kb.details))
+    details = _clean_details(details, kb)
     level = triage_level(findings, kb)
     causes = rank_causes(findings, details, level, kb)
 
@@ -235,8 +240,10 @@ def _join(words: List[str]) -> str:
 def most_cautious(finding: str, answers: Iterable[str], kb: Optional[Knowledge] = None) -> Optional[str]:
     """Of several answers to one finding in one message, the one calling for most care."""
     kb = kb or load_knowledge()
+    if finding not in kb.findings:
+        return None
     levels = kb.findings[finding].get("level", {})
-    valid = [a for a in answers if a in kb.answers(finding)]
+    valid = [a for a in (answers or ()) if a in kb.answers(finding)]
     if not valid:
         return None
     caution = {"yes": 2, "unsure": 1, "long": 2}

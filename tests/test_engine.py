@@ -1,0 +1,681 @@
+"""Unit tests of triage/engine.py + triage/knowledge.yml, rule by rule against the article.
+
+Source: shared/seed/000_743dc8f45a0e020d.txt, "Muscle Twitching All Over: Benign
+Fasciculations vs Electrolyte Issues vs Nerve Disorders" (Team PainAssist).
+Every test names the article sentence it checks in its docstring or a comment.
+
+Answers are "yes" / "no" / "unsure"; duration is "short" / "long" / "unsure".
+"""
+
+import itertools
+import random
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from triage.engine import (  # noqa: E402
+    assess,
+    load_knowledge,
+    merge_answers,
+    most_cautious,
+    next_question,
+    red_flag_level,
+)
+
+KB = load_knowledge()
+LEVELS = ["emergency", "urgent", "soon", "self_care"]  # most urgent first
+RANK = {level: len(LEVELS) - i for i, level in enumerate(LEVELS)}
+RED_FLAGS = ["emergency_signs", "weakness", "speech_swallowing", "muscle_wasting"]
+COMPANIONS = [
+    "cramps", "palpitations", "thyroid_signs", "tingling", "fluid_losses",
+    "recent_med_change", "medical_history",
+]
+ASKED = [name for name, spec in KB.findings.items() if spec.get("ask", True)]
+
+
+def all_clear(**overrides):
+    """A complete picture with nothing worrying: every finding denied, twitching recent."""
+    picture = {name: "no" for name in ASKED}
+    picture["duration"] = "short"
+    picture.update(overrides)
+    return picture
+
+
+def level_of(findings, details=()):
+    return assess(findings, details).level
+
+
+# --------------------------------------------------------------------------------------
+# Contract: vocabulary, levels and causes exist in knowledge.yml
+# --------------------------------------------------------------------------------------
+
+CONTRACT_FILE = Path("/work/shared/triage-contract.md")
+CONTRACT_FINDINGS = [
+    "emergency_signs", "weakness", "muscle_wasting", "speech_swallowing", "cramps",
+    "tingling", "palpitations", "thyroid_signs", "fluid_losses", "recent_med_change",
+    "medical_history", "duration", "triggers",
+]
+
+
+@pytest.mark.parametrize("finding", CONTRACT_FINDINGS)
+def test_contract_finding_exists_and_is_asked(finding):
+    """Contract §3: the bot's follow-up questions name one of these findings."""
+    assert finding in KB.findings
+    assert finding in ASKED
+
+
+def test_contract_vocabulary_matches_contract_file():
+    """Contract §3 table: the hard-coded vocabulary above is the contract's table."""
+    if not CONTRACT_FILE.exists():
+        pytest.skip("contract file not available")
+    text = CONTRACT_FILE.read_text(encoding="utf-8")
+    section = text.split("## 3.", 1)[1]
+    names = re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M)
+    assert names == CONTRACT_FINDINGS
+
+
+def test_every_asked_finding_is_in_contract_vocabulary():
+    """Contract §2: requested_slot only ever names a finding from the contract table."""
+    assert set(ASKED) <= set(CONTRACT_FINDINGS)
+
+
+def test_contract_levels_exist_most_urgent_first():
+    """Contract §2: emergency, urgent, soon, self_care, most urgent first."""
+    assert list(KB.levels) == LEVELS
+
+
+def test_contract_cause_ids_exist():
+    """Contract §2: cause ids benign, electrolyte, thyroid, neuromuscular."""
+    assert set(KB.causes) == {"benign", "electrolyte", "thyroid", "neuromuscular"}
+
+
+def test_knowledge_is_internally_consistent():
+    """Every level, cause and answer the file refers to is one the engine knows."""
+    for name, spec in KB.findings.items():
+        answers = KB.answers(name)
+        for answer, level in spec.get("level", {}).items():
+            assert answer in answers and level in KB.levels, (name, answer)
+        for answer, clues in spec.get("clues", {}).items():
+            assert answer in answers and set(clues) <= set(KB.causes), (name, answer)
+        for detail, clues in spec.get("detail_clues", {}).items():
+            assert detail in KB.details and set(clues) <= set(KB.causes), (name, detail)
+    for combination in KB.combinations:
+        assert combination["level"] in KB.levels
+        for name, answers in combination["when"].items():
+            assert set(answers) <= set(KB.answers(name))
+    for hint in KB.electrolyte_hints.values():
+        assert set(hint["points"]) <= set(KB.findings) | set(KB.details)
+    for level in LEVELS:
+        assert KB.advice[level]
+
+
+def test_yes_and_no_are_strings_not_yaml_booleans():
+    """YAML 1.1 would read yes/no as booleans; answers in the file must stay words."""
+    assert KB.findings["weakness"]["level"] == {"yes": "urgent", "unsure": "soon"}
+
+
+# --------------------------------------------------------------------------------------
+# Level: emergency
+# --------------------------------------------------------------------------------------
+
+
+def test_emergency_signs_give_emergency():
+    """'Seek urgent evaluation if you have: fainting, chest pain, or severe shortness of
+    breath' (and seizures in severe low calcium): the contract maps these to emergency."""
+    result = assess({"emergency_signs": "yes"})
+    assert result.level == "emergency"
+    assert result.concluded
+
+
+def test_emergency_hides_benign_but_keeps_other_causes():
+    """Contract: likely causes may be empty only at emergency; 'harmless' is not offered then."""
+    assert assess({"emergency_signs": "yes"}).causes == []
+    result = assess({"emergency_signs": "yes", "weakness": "yes"})
+    assert result.level == "emergency"
+    assert "benign" not in result.causes
+    assert result.causes[0] == "neuromuscular"
+
+
+@pytest.mark.parametrize("other", [all_clear(), {"cramps": "yes", "palpitations": "yes"},
+                                   {"weakness": "unsure", "triggers": "yes"}])
+def test_emergency_wins_over_everything(other):
+    """Emergency signs are the most urgent level whatever else is reported."""
+    assert level_of({**other, "emergency_signs": "yes"}) == "emergency"
+
+
+# --------------------------------------------------------------------------------------
+# Level: urgent
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "finding, article",
+    [
+        ("weakness", "sudden or progressive weakness affecting function (foot drop, dropping objects, repeated falls)"),
+        ("speech_swallowing", "difficulty speaking or swallowing that is new or worsening"),
+        ("muscle_wasting", "visible muscle wasting that progresses shifts the concern toward neuromuscular disease"),
+    ],
+)
+def test_neuromuscular_red_flags_give_urgent(finding, article):
+    """'When to seek urgent care' / 'What makes twitching more concerning' (see `article`)."""
+    result = assess(all_clear(**{finding: "yes"}))
+    assert result.level == "urgent", article
+    assert result.causes[0] == "neuromuscular"
+    assert result.concluded
+
+
+@pytest.mark.parametrize("cramps, palpitations", itertools.product(["yes", "unsure"], repeat=2))
+def test_cramps_with_heart_rhythm_symptoms_give_urgent(cramps, palpitations):
+    """'Severe cramps with confusion, severe weakness, or heart rhythm symptoms' -> urgent."""
+    result = assess(all_clear(cramps=cramps, palpitations=palpitations))
+    assert result.level == "urgent"
+    assert any("heart" in reason for reason in result.reasons)
+
+
+def test_cramps_with_severe_weakness_give_urgent():
+    """'Severe cramps with ... severe weakness' -> urgent."""
+    assert level_of(all_clear(cramps="yes", weakness="yes")) == "urgent"
+
+
+def test_cramps_with_confusion_at_least_urgent():
+    """'Severe cramps with confusion' -> urgent; sudden confusion is an emergency sign here."""
+    assert RANK[level_of(all_clear(cramps="yes", emergency_signs="yes"))] >= RANK["urgent"]
+
+
+@pytest.mark.parametrize("finding", ["cramps", "palpitations"])
+def test_either_half_of_the_combination_alone_is_only_soon(finding):
+    """Cramps alone or palpitations alone are in 'When to see a doctor soon', not urgent."""
+    assert level_of(all_clear(**{finding: "yes"})) == "soon"
+
+
+# --------------------------------------------------------------------------------------
+# Level: soon
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "finding, answer, article",
+    [
+        ("duration", "long", "twitching persists beyond a few weeks despite lifestyle adjustments"),
+        ("cramps", "yes", "twitching is accompanied by frequent cramps"),
+        ("tingling", "yes", "twitching is accompanied by ... tingling"),
+        ("palpitations", "yes", "palpitations"),
+        ("thyroid_signs", "yes", "heat intolerance, sweating, tremor, or weight loss"),
+        ("recent_med_change", "yes", "you have new medications"),
+        ("fluid_losses", "yes", "recent illness that could trigger electrolyte changes"),
+        ("medical_history", "yes", "a personal history of kidney disease, thyroid disease, or chronic diarrhea"),
+    ],
+)
+def test_see_a_doctor_soon_list(finding, answer, article):
+    """'When to see a doctor soon (not necessarily emergency)' (see `article`)."""
+    result = assess(all_clear(**{finding: answer}))
+    assert result.level == "soon", article
+    assert result.causes  # never empty below emergency
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Article: 'twitching is accompanied by frequent cramps, tingling, or fatigue' -> soon. "
+    "Fatigue is only a detail (not a contract finding) and details never set the level."))
+def test_fatigue_alone_gives_soon():
+    """'Arrange an appointment if twitching is accompanied by ... fatigue.'"""
+    assert level_of(all_clear(), details=["fatigue"]) == "soon"
+
+
+# --------------------------------------------------------------------------------------
+# Level: self_care
+# --------------------------------------------------------------------------------------
+
+
+def test_all_clear_is_self_care_and_concluded():
+    """'If twitching is mild, you feel otherwise well, and there is no progressive
+    weakness, these steps often help within 2-4 weeks.'"""
+    result = assess(all_clear())
+    assert result.level == "self_care"
+    assert result.causes == ["benign"]
+    assert result.concluded
+    assert result.electrolyte_hints == []
+
+
+def test_triggers_and_benign_pattern_keep_self_care():
+    """Benign triggers (stress, sleep loss, caffeine, exercise) and a fluctuating,
+    moving pattern are 'more reassuring': self-care, benign first."""
+    result = assess(all_clear(triggers="yes", benign_pattern="yes"), details=["caffeine", "poor_sleep"])
+    assert result.level == "self_care"
+    assert result.causes == ["benign"]
+    assert any("caffeine" in reason for reason in result.reasons)
+
+
+def test_reassurances_name_what_argues_against_worry():
+    """'Twitching is more reassuring when strength is normal and stable over time.'"""
+    result = assess(all_clear())
+    assert "your strength is normal" in result.reassurances
+    assert result.reasons == [] or all("strength" not in r for r in result.reasons)
+
+
+def test_self_care_advice_matches_home_steps():
+    """'What you can try first at home': cut caffeine, sleep, deload exercise, no megadoses."""
+    steps = " ".join(KB.advice["self_care_steps"]).lower()
+    for word in ["coffee", "sleep", "exercise", "potassium"]:
+        assert word in steps
+    assert "2 to 4 weeks" in KB.advice["self_care"]
+
+
+# --------------------------------------------------------------------------------------
+# Causes ranking
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "findings, details, top, article",
+    [
+        ({}, (), "benign", "widespread muscle twitching is most often caused by benign triggers"),
+        ({"triggers": "yes"}, ("stress",), "benign", "stress, lack of sleep, caffeine ... are linked with BFS"),
+        ({"cramps": "yes"}, (), "electrolyte", "electrolyte imbalance can cause cramps, spasms, weakness"),
+        ({"tingling": "yes"}, (), "electrolyte", "numbness/tingling suggests electrolyte/nerve irritation"),
+        ({"fluid_losses": "yes"}, (), "electrolyte", "especially likely with vomiting, diarrhea, sweating, diuretics"),
+        ({"thyroid_signs": "yes"}, (), "thyroid", "weight loss, heat intolerance, sweating suggest thyroid"),
+        ({"thyroid_signs": "yes", "palpitations": "yes"}, ("tremor",), "thyroid",
+         "suspect thyroid: twitching plus tremor and palpitations"),
+        ({"palpitations": "yes"}, (), "thyroid", "palpitations suggest electrolyte or thyroid"),
+        ({"medical_history": "yes"}, ("thyroid_disease",), "thyroid", "history of thyroid disease"),
+        ({"medical_history": "yes"}, ("kidney_disease",), "electrolyte", "history of kidney disease"),
+        ({"medical_history": "yes"}, ("chronic_diarrhoea",), "electrolyte", "history of chronic diarrhea"),
+        ({"weakness": "yes"}, (), "neuromuscular", "progressive weakness shifts concern to neuromuscular"),
+        ({"muscle_wasting": "yes"}, (), "neuromuscular", "visible muscle wasting that progresses"),
+        ({"speech_swallowing": "yes"}, (), "neuromuscular", "bulbar symptoms such as dysarthria and dysphagia"),
+    ],
+)
+def test_most_likely_cause(findings, details, top, article):
+    """Each row quotes the article line that points to the cause (see `article`)."""
+    assert assess(all_clear(**findings), details).causes[0] == top, article
+
+
+def test_palpitations_also_list_electrolytes():
+    """'Palpitations (suggest electrolyte or thyroid)': both appear, thyroid first."""
+    causes = assess(all_clear(palpitations="yes")).causes
+    assert causes.index("thyroid") < causes.index("electrolyte")
+
+
+def test_weakness_also_lists_electrolytes():
+    """Low potassium: 'muscle weakness more than twitching' keeps electrolytes on the list."""
+    causes = assess({"weakness": "yes"}).causes
+    assert causes[0] == "neuromuscular"
+    assert causes.index("electrolyte") < causes.index("benign")
+
+
+def test_medication_change_points_to_stimulants_and_salts():
+    """'Twitching can spike with stimulant medications' and medicines can drain salts."""
+    causes = assess(all_clear(recent_med_change="yes")).causes
+    assert causes[0] == "benign" and "electrolyte" in causes
+
+
+def test_tie_goes_to_the_more_serious_cause():
+    """'Usually benign is not the same as always benign': a tie leans to caution."""
+    causes = assess({"cramps": "yes", "triggers": "yes"}).causes  # 2 points each
+    assert causes.index("electrolyte") < causes.index("benign")
+
+
+def test_benign_stays_listed_below_emergency():
+    """'Most widespread twitching is benign': benign is offered at urgent/soon/self_care."""
+    for findings in [all_clear(weakness="yes"), all_clear(cramps="yes"), all_clear()]:
+        assert "benign" in assess(findings).causes
+
+
+def test_details_alone_do_not_set_level():
+    """Knowledge: details refine the causes, only findings set the level."""
+    assert level_of(all_clear(), details=list(KB.details)) == "self_care"
+
+
+# --------------------------------------------------------------------------------------
+# Electrolyte hints: magnesium / calcium / potassium
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "findings, details, expected, article",
+    [
+        ({"cramps": "yes"}, ("tremor",), {"magnesium"},
+         "low magnesium clues: twitching plus muscle cramps; tremor or shakiness"),
+        ({"cramps": "yes"}, ("diarrhoea",), {"magnesium"},
+         "magnesium: gastrointestinal losses (diarrhea)"),
+        ({"cramps": "yes"}, ("fatigue",), {"magnesium"}, "magnesium: fatigue and weakness"),
+        ({"tingling": "yes"}, ("mouth_tingling",), {"calcium"},
+         "low calcium clues: tingling around the mouth or in fingers/toes"),
+        ({"cramps": "yes"}, ("hand_foot_spasm",), {"calcium"},
+         "calcium: episodes of hand/foot tightening (more severe cases)"),
+        ({"palpitations": "yes"}, ("fatigue",), {"potassium"},
+         "potassium clues: fatigue; palpitations or abnormal heart rhythm symptoms"),
+        ({"fluid_losses": "yes"}, ("diuretic", "vomiting"), {"potassium"},
+         "potassium: diuretic use, vomiting"),
+        ({"weakness": "yes", "palpitations": "yes"}, (), {"potassium"},
+         "potassium: muscle weakness more than twitching; palpitations"),
+        ({"cramps": "yes", "tingling": "yes"}, (), {"magnesium", "calcium"},
+         "both magnesium (cramps, tingling) and calcium (tingling, cramps)"),
+    ],
+)
+def test_electrolyte_hints(findings, details, expected, article):
+    """Which salt the article's 'clues that point toward low ...' lists suggest (see `article`)."""
+    result = assess(all_clear(**findings), details)
+    assert "electrolyte" in result.causes
+    assert set(result.electrolyte_hints) == expected, article
+
+
+def test_magnesium_clues_include_weakness():
+    """Low magnesium clues include 'fatigue and weakness'."""
+    result = assess(all_clear(cramps="yes", weakness="yes"))
+    assert "magnesium" in result.electrolyte_hints
+
+
+def test_single_clue_gives_no_hint():
+    """One clue is not enough to name a salt: a blood test comes first ('testing and
+    targeted replacement rather than guessing')."""
+    assert assess(all_clear(cramps="yes")).electrolyte_hints == []
+
+
+def test_no_hints_without_electrolyte_cause():
+    """Hints show only when the picture points to electrolytes at all."""
+    result = assess(all_clear(), details=["tremor", "fatigue", "diarrhoea"])
+    assert "electrolyte" not in result.causes
+    assert result.electrolyte_hints == []
+
+
+# --------------------------------------------------------------------------------------
+# Questioning: ask only what can change the advice
+# --------------------------------------------------------------------------------------
+
+
+def test_red_flags_are_asked_first_in_order():
+    """'Companion symptoms (the most important part)': the red flags lead the questions."""
+    asked, findings = [], {}
+    while (question := next_question(findings)) in RED_FLAGS:
+        asked.append(question)
+        findings[question] = "no"
+    assert asked == [f for f in ASKED if f in RED_FLAGS]
+    assert asked[0] == "emergency_signs"
+    assert set(asked) == set(RED_FLAGS)
+
+
+def test_first_question_is_emergency_signs():
+    """The most dangerous signs ('fainting, chest pain, severe shortness of breath') first."""
+    assert next_question({}) == "emergency_signs"
+    assert assess({}).next_question == "emergency_signs"
+
+
+@pytest.mark.parametrize("finding, answer", [
+    ("emergency_signs", "yes"), ("emergency_signs", "unsure"), ("weakness", "yes"),
+    ("speech_swallowing", "yes"), ("muscle_wasting", "yes"),
+])
+def test_questions_stop_at_emergency_or_urgent(finding, answer):
+    """Contract: an emergency or urgent finding concludes at once, no further questions."""
+    assert next_question({finding: answer}) is None
+    assert assess({finding: answer}).concluded
+    assert red_flag_level({finding: answer}) in ("emergency", "urgent")
+
+
+def test_questions_stop_at_urgent_combination():
+    """'Severe cramps with heart rhythm symptoms' concludes as urgent immediately."""
+    assert next_question({"cramps": "yes", "palpitations": "yes"}) is None
+
+
+def test_complete_all_no_picture_asks_nothing_more():
+    """A full picture without red flags needs no more questions."""
+    assert next_question(all_clear()) is None
+
+
+@pytest.mark.parametrize("missing", COMPANIONS + ["duration"])
+def test_self_care_needs_companions_answered(missing):
+    """'Companion symptoms (the most important part)': self-care is not concluded while
+    a companion that could make it 'soon' is still unknown."""
+    findings = all_clear()
+    del findings[missing]
+    result = assess(findings)
+    assert result.level == "self_care"
+    assert not result.concluded
+    assert result.next_question == missing
+
+
+def test_triggers_not_asked_when_they_cannot_change_advice():
+    """Triggers only add to 'benign', already the top cause at self-care: not asked."""
+    findings = all_clear()
+    del findings["triggers"]
+    assert next_question(findings) is None
+
+
+def test_red_flags_still_asked_at_soon():
+    """At 'soon' a red flag could still make it 'urgent', so it is asked."""
+    assert next_question({"cramps": "yes"}) == "emergency_signs"
+
+
+def test_every_question_could_change_the_advice():
+    """Walk random conversations: each question asked has an answer that changes the
+    level or the most likely cause ('ask only what can change the advice')."""
+    rng = random.Random(20260222)
+    for _ in range(300):
+        findings = {}
+        while (question := next_question(findings)) is not None:
+            assert question not in findings
+            base = assess(findings)
+            outcomes = {
+                (assess({**findings, question: a}).level,
+                 (assess({**findings, question: a}).causes or [None])[0])
+                for a in KB.answers(question)
+            }
+            assert outcomes != {(base.level, (base.causes or [None])[0])}
+            findings[question] = rng.choice(KB.answers(question))
+        assert len(findings) <= len(ASKED)
+
+
+def test_benign_pattern_is_never_asked():
+    """The benign pattern is only taken from what the person describes."""
+    rng = random.Random(7)
+    for _ in range(100):
+        findings = {}
+        while (question := next_question(findings)) is not None:
+            assert question != "benign_pattern"
+            findings[question] = rng.choice(KB.answers(question))
+
+
+# --------------------------------------------------------------------------------------
+# Uncertainty handled cautiously
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("finding", [f for f in KB.findings if "unsure" in KB.answers(f)])
+def test_unsure_never_lowers_level_vs_no(finding):
+    """'Usually benign is not the same as always benign': not knowing is never safer than 'no'."""
+    rng = random.Random(sum(map(ord, finding)))
+    for _ in range(200):
+        others = _random_findings(rng, exclude=finding)
+        assert RANK[level_of({**others, finding: "unsure"})] >= RANK[level_of({**others, finding: "no"})]
+
+
+@pytest.mark.parametrize("finding", RED_FLAGS)
+def test_unsure_red_flag_gives_at_least_soon(finding):
+    """A red flag that cannot be ruled out needs a clinician: 'a normal neurologic exam'
+    is what makes it benign."""
+    assert RANK[level_of(all_clear(**{finding: "unsure"}))] >= RANK["soon"]
+
+
+def test_unsure_emergency_signs_give_urgent():
+    """Unsure about 'fainting, chest pain, or severe shortness of breath' -> seek urgent care."""
+    assert level_of(all_clear(emergency_signs="unsure")) == "urgent"
+
+
+def test_most_cautious_of_conflicting_answers():
+    """Of conflicting answers in one message, keep the one needing most care."""
+    assert most_cautious("weakness", ["no", "yes"]) == "yes"
+    assert most_cautious("weakness", ["no", "unsure"]) == "unsure"
+    assert most_cautious("emergency_signs", ["unsure", "no"]) == "unsure"
+    assert most_cautious("duration", ["short", "long"]) == "long"
+    assert most_cautious("cramps", ["maybe", None]) is None
+
+
+# --------------------------------------------------------------------------------------
+# Monotonic safety
+# --------------------------------------------------------------------------------------
+
+
+def _random_findings(rng, exclude=None):
+    findings = {}
+    for name in KB.findings:
+        if name == exclude:
+            continue
+        choice = rng.choice((None,) + KB.answers(name))
+        if choice is not None:
+            findings[name] = choice
+    return findings
+
+
+def test_adding_a_red_flag_yes_never_lowers_the_level():
+    """Any red flag reported on top of any picture keeps the level at least as urgent
+    (fixed-seed random combinations)."""
+    rng = random.Random(743)
+    for _ in range(2000):
+        findings = _random_findings(rng)
+        before = level_of(findings)
+        for flag in RED_FLAGS:
+            after = level_of({**findings, flag: "yes"})
+            assert RANK[after] >= RANK[before], (findings, flag)
+            assert RANK[after] >= RANK["urgent"], (findings, flag)
+
+
+def test_adding_a_red_flag_exhaustively_over_red_flags_and_combination():
+    """Exhaustive over every answer to the red flags and the cramps/palpitations pair."""
+    names = RED_FLAGS + ["cramps", "palpitations"]
+    options = [(None, "yes", "no", "unsure")] * len(names)
+    for combo in itertools.product(*options):
+        findings = {n: a for n, a in zip(names, combo) if a is not None}
+        before = level_of(findings)
+        for flag in RED_FLAGS:
+            assert RANK[level_of({**findings, flag: "yes"})] >= RANK[before]
+
+
+def test_any_yes_never_lowers_the_level():
+    """More symptoms never mean less care: any answer 'yes' (or duration 'long') keeps
+    the level at least as urgent as leaving the finding out or answering 'no'."""
+    rng = random.Random(2026)
+    for _ in range(1000):
+        findings = _random_findings(rng)
+        for name in KB.findings:
+            worst = "long" if name == "duration" else "yes"
+            base = {k: v for k, v in findings.items() if k != name}
+            for weaker in (None, "no", "short"):
+                if weaker is not None and weaker not in KB.answers(name):
+                    continue
+                lower = base if weaker is None else {**base, name: weaker}
+                assert RANK[level_of({**base, name: worst})] >= RANK[level_of(lower)]
+
+
+def test_causes_non_empty_below_emergency():
+    """Contract: likely_causes is empty only when the level is emergency."""
+    rng = random.Random(11)
+    for _ in range(2000):
+        result = assess(_random_findings(rng), rng.sample(sorted(KB.details), 3))
+        if result.level != "emergency":
+            assert result.causes, result
+        assert set(result.causes) <= set(KB.causes)
+        assert len(result.causes) == len(set(result.causes))
+
+
+# --------------------------------------------------------------------------------------
+# merge_answers: a reported red flag stays reported
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flag", RED_FLAGS)
+@pytest.mark.parametrize("new", ["no", "unsure"])
+def test_merge_keeps_reported_red_flag(flag, new):
+    """A danger sign once reported is never silently cleared by a later answer."""
+    assert merge_answers("yes", new, flag) == "yes"
+
+
+@pytest.mark.parametrize("previous, new, finding, expected", [
+    ("yes", "no", "cramps", "no"),            # not a red flag: the newest answer wins
+    ("no", "yes", "weakness", "yes"),         # newly reported red flag
+    ("unsure", "no", "emergency_signs", "no"),  # clarified
+    (None, "unsure", "weakness", "unsure"),
+    ("short", "long", "duration", "long"),
+])
+def test_merge_newest_answer_otherwise(previous, new, finding, expected):
+    """Otherwise the newest answer wins."""
+    assert merge_answers(previous, new, finding) == expected
+
+
+def test_red_flags_are_the_same_day_findings():
+    """The red flags are the findings whose answer alone calls for same-day help."""
+    assert set(KB.red_flags()) == set(RED_FLAGS)
+
+
+# --------------------------------------------------------------------------------------
+# Garbage input is ignored, not crashing
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("garbage", [
+    {"not_a_finding": "yes"},
+    {"weakness": "maybe"},
+    {"weakness": None},
+    {"weakness": True},
+    {"duration": "yes"},
+    {"cramps": "short"},
+    {None: "yes"},
+    {42: ["yes"]},
+    {"emergency_signs": "YES please"},
+])
+def test_garbage_findings_are_ignored(garbage):
+    """Unknown names and invalid answers count as 'not asked'."""
+    result = assess(garbage)
+    assert result.level == "self_care"
+    assert result.next_question == "emergency_signs"
+    assert red_flag_level(garbage) is None
+    assert assess({**all_clear(), **garbage}).level == "self_care"
+
+
+def test_invalid_answer_leaves_finding_to_ask():
+    """An invalid answer to a red flag means it is still asked, not assumed 'no'."""
+    assert next_question({"emergency_signs": "perhaps"}) == "emergency_signs"
+
+
+def test_garbage_details_are_ignored():
+    """Unknown details are dropped from the explanation."""
+    result = assess(all_clear(), details=["caffeine", "unicorns", None, "caffeine"])
+    assert result.level == "self_care"
+    assert [r for r in result.reasons if r.startswith("you mentioned")] == [
+        "you mentioned caffeine or energy drinks"]
+
+
+@pytest.mark.parametrize("call", [
+    lambda: assess(None),
+    lambda: assess({}, None),
+    lambda: next_question(None),
+    lambda: next_question({}, None),
+    lambda: assess({}, [["caffeine"], {"x": 1}, 3]),
+    lambda: red_flag_level(None),
+    lambda: merge_answers(None, None, "weakness"),
+    lambda: merge_answers("yes", "no", "not_a_finding"),
+    lambda: most_cautious("not_a_finding", ["yes"]),
+    lambda: most_cautious("weakness", None),
+])
+def test_none_and_unknowns_do_not_crash(call):
+    """None where a mapping, list or answer is expected is treated as nothing said."""
+    call()
+
+
+def test_none_inputs_mean_nothing_said():
+    """None means nothing said yet: start with the red flags, nothing concluded."""
+    assert assess(None).level == "self_care"
+    assert assess(None).next_question == "emergency_signs"
+    assert next_question(None) == "emergency_signs"
+    assert red_flag_level(None) is None
+    assert most_cautious("not_a_finding", ["yes"]) is None
+
+
+def test_engine_is_free_of_rasa():
+    """The engine stays pure Python so a clinician's rules can be tested without Rasa."""
+    source = (ROOT / "triage" / "engine.py").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(import|from)\s+rasa", source, flags=re.M)

@@ -1,0 +1,113 @@
+"""End-to-end clinical vignettes (tests/vignettes.yml) against a running Rasa server.
+
+The e2e tests need the `rasa_server` fixture from tests/conftest.py (an object with
+`url` and `token`). `test_vignette_file_is_valid` needs no server.
+"""
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+try:
+    from vignette_driver import format_result, run_vignette
+except ImportError:  # tests/ imported as a package
+    from tests.vignette_driver import format_result, run_vignette
+
+VIGNETTE_FILE = Path(__file__).with_name("vignettes.yml")
+
+# shared/triage-contract.md, section 3 (finding vocabulary) and section 2 (slots).
+CONTRACT_FINDINGS = {
+    "emergency_signs",
+    "weakness",
+    "muscle_wasting",
+    "speech_swallowing",
+    "cramps",
+    "tingling",
+    "palpitations",
+    "thyroid_signs",
+    "fluid_losses",
+    "recent_med_change",
+    "medical_history",
+    "duration",
+    "triggers",
+}
+LEVELS = ["emergency", "urgent", "soon", "self_care"]  # most urgent first
+CAUSES = {"benign", "electrolyte", "thyroid", "neuromuscular"}
+URGENCY = {level: len(LEVELS) - i for i, level in enumerate(LEVELS)}
+
+
+def load_vignettes():
+    with open(VIGNETTE_FILE, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["vignettes"]
+
+
+VIGNETTES = load_vignettes()
+
+
+def test_vignette_file_is_valid():
+    assert isinstance(VIGNETTES, list) and len(VIGNETTES) >= 64
+    ids = [v.get("id") for v in VIGNETTES]
+    duplicates = [i for i, n in Counter(ids).items() if n > 1]
+    assert not duplicates, f"duplicate vignette ids: {duplicates}"
+    problems = []
+    for v in VIGNETTES:
+        vid = v.get("id")
+        if not isinstance(vid, str) or not vid:
+            problems.append(f"{v!r}: missing id")
+            continue
+        if not isinstance(v.get("opening"), str) or not v["opening"].strip():
+            problems.append(f"{vid}: opening must be a non-empty string")
+        answers = v.get("answers") or {}
+        if not isinstance(answers, dict):
+            problems.append(f"{vid}: answers must be a mapping")
+            answers = {}
+        for key, reply in answers.items():
+            if key not in CONTRACT_FINDINGS:
+                problems.append(f"{vid}: answers key {key!r} is not a contract finding")
+            if not isinstance(reply, str) or not reply.strip():
+                # bare yes/no in YAML become booleans: quote them
+                problems.append(f"{vid}: reply for {key!r} must be a quoted, non-empty string, got {reply!r}")
+        expected = v.get("expected") or {}
+        if expected.get("level") not in LEVELS:
+            problems.append(f"{vid}: expected.level {expected.get('level')!r} not in {LEVELS}")
+        if expected.get("top_cause") not in CAUSES:
+            problems.append(f"{vid}: expected.top_cause {expected.get('top_cause')!r} not in {sorted(CAUSES)}")
+        if expected.get("level") == "self_care" and expected.get("top_cause") != "benign":
+            problems.append(f"{vid}: self_care only fits a benign picture")
+    assert not problems, "\n".join(problems)
+
+
+def test_vignette_spread():
+    levels = Counter(v["expected"]["level"] for v in VIGNETTES)
+    causes = Counter(v["expected"]["top_cause"] for v in VIGNETTES)
+    for level, minimum in {"emergency": 8, "urgent": 16, "soon": 24, "self_care": 16}.items():
+        assert levels[level] >= minimum, f"only {levels[level]} {level} vignettes: {dict(levels)}"
+    for cause in CAUSES:
+        assert causes[cause] >= 10, f"only {causes[cause]} vignettes with top cause {cause}: {dict(causes)}"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("vignette", VIGNETTES, ids=[v["id"] for v in VIGNETTES])
+def test_vignette(rasa_server, vignette):
+    result = run_vignette(rasa_server.url, rasa_server.token, vignette)
+    transcript = format_result(result)
+    expected_level = vignette["expected"]["level"]
+    expected_cause = vignette["expected"]["top_cause"]
+
+    assert not result["stuck"], f"STUCK: {result.get('error')}\n{transcript}"
+
+    level = result["level"]
+    assert level in URGENCY, f"unknown triage_level {level!r}\n{transcript}"
+    if expected_level in ("emergency", "urgent") and URGENCY[level] < URGENCY[expected_level]:
+        pytest.fail(f"UNDER-TRIAGE: expected {expected_level}, got {level}\n{transcript}")
+    assert level == expected_level, f"level: expected {expected_level}, got {level}\n{transcript}"
+
+    causes = result["causes"]
+    if expected_level == "emergency" and not causes:
+        return  # the contract allows no causes with an emergency
+    assert causes, f"likely_causes is empty at level {level}\n{transcript}"
+    assert causes[0] == expected_cause, (
+        f"top cause: expected {expected_cause}, got {causes[0]} (all: {causes})\n{transcript}"
+    )

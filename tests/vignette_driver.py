@@ -1,0 +1,121 @@
+"""Plays a clinical vignette against a running Rasa server, over plain HTTP only.
+
+It observes the bot exactly as shared/triage-contract.md describes: the REST channel
+to talk, the tracker API (with token) to read the slots `triage_level`,
+`likely_causes` and `requested_slot`. Nothing of the bot's inside is used.
+
+    from vignette_driver import run_vignette   # or tests.vignette_driver
+    result = run_vignette("http://localhost:5005", token, vignette)
+"""
+
+import uuid
+from typing import Dict, List, Optional
+
+import requests
+
+DEFAULT_ANSWER = "no"
+DEFAULT_ANSWERS = {"duration": "about a week"}
+TIMEOUT = 30  # seconds per HTTP request
+
+
+def send(base_url: str, sender: str, text: str) -> List[dict]:
+    """Posts one user message to the REST channel; returns the bot's messages."""
+    response = requests.post(
+        f"{base_url.rstrip('/')}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text},
+        timeout=TIMEOUT,
+    )
+    response.raise_for_status()
+    return response.json() or []
+
+
+def tracker(base_url: str, token: Optional[str], sender: str) -> dict:
+    """The conversation tracker from the Rasa HTTP API (token auth)."""
+    params = {"token": token} if token else {}
+    response = requests.get(
+        f"{base_url.rstrip('/')}/conversations/{sender}/tracker",
+        params=params,
+        timeout=TIMEOUT,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def answer_for(vignette: dict, finding: str) -> str:
+    """The reply the person types when asked about `finding`."""
+    answers = vignette.get("answers") or {}
+    if finding in answers and answers[finding] is not None:
+        return str(answers[finding])
+    return DEFAULT_ANSWERS.get(finding, DEFAULT_ANSWER)
+
+
+def _bot_texts(messages: List[dict]) -> List[str]:
+    texts = []
+    for message in messages:
+        if message.get("text"):
+            texts.append(message["text"])
+        elif message.get("custom") is not None:
+            texts.append(f"[custom] {message['custom']}")
+    return texts
+
+
+def run_vignette(base_url: str, token: Optional[str], vignette: dict, max_turns: int = 20) -> Dict[str, object]:
+    """Sends the opening, then answers each follow-up question until a level is set.
+
+    Returns {"level", "causes", "questions", "asked", "transcript", "stuck", "sender"}
+    (plus "error" when stuck). `stuck` is True when, after a turn, the bot neither
+    concluded nor asked about a finding, or when `max_turns` answers were not enough.
+    """
+    sender = f"vignette-{vignette.get('id', 'x')}-{uuid.uuid4().hex}"
+    transcript = []
+    asked: List[str] = []
+    result: Dict[str, object] = {
+        "sender": sender,
+        "level": None,
+        "causes": [],
+        "questions": 0,
+        "asked": asked,
+        "transcript": transcript,
+        "stuck": False,
+    }
+
+    def say(text: str) -> None:
+        transcript.append(("user", text))
+        for bot_text in _bot_texts(send(base_url, sender, text)):
+            transcript.append(("bot", bot_text))
+
+    say(vignette["opening"])
+    for _ in range(max_turns + 1):
+        slots = tracker(base_url, token, sender).get("slots") or {}
+        level = slots.get("triage_level")
+        if level:
+            result["level"] = level
+            result["causes"] = list(slots.get("likely_causes") or [])
+            return result
+        finding = slots.get("requested_slot")
+        if not finding:
+            result["stuck"] = True
+            result["error"] = "no triage_level and no requested_slot after the last turn"
+            return result
+        if len(asked) >= max_turns:
+            break
+        asked.append(finding)
+        result["questions"] = len(asked)
+        say(answer_for(vignette, finding))
+
+    result["stuck"] = True
+    result["error"] = f"no triage_level after {max_turns} answers"
+    return result
+
+
+def format_result(result: Dict[str, object]) -> str:
+    """A readable transcript for assertion messages."""
+    lines = [
+        f"sender={result.get('sender')} level={result.get('level')} causes={result.get('causes')} "
+        f"questions={result.get('questions')} asked={result.get('asked')} stuck={result.get('stuck')}"
+    ]
+    if result.get("error"):
+        lines.append(f"error: {result['error']}")
+    for who, text in result.get("transcript", []):
+        lines.append(f"  {who:>4}: {text}")
+    return "\n".join(lines)
