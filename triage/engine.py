@@ -248,3 +248,9 @@ def most_cautious(finding: str, answers: Iterable[str], kb: Optional[Knowledge] 
         return None
     caution = {"yes": 2, "unsure": 1, "long": 2}
     return max(valid, key=lambda a: (kb.level_rank[levels.get(a, "self_care")], caution.get(a, 0)))
+
+
+def duration_answer(days: float, kb: Optional[Knowledge] = None) -> str:
+    """The duration answer ("short" or "long") for a stated number of days."""
+    kb = kb or load_knowledge()
+    return "long" if days >= kb.findings["duration"]["long_from_days"] else "short"

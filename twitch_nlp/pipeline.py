@@ -223,6 +223,7 @@ def load_pipeline(path: Optional[str] = None) -> Language:
 
 def main(argv: List[str]) -> None:
     target = Path(argv[1] if len(argv) > 1 else "models/spacy_twitch")
+    target.parent.mkdir(parents=True, exist_ok=True)
     build_pipeline().to_disk(target)
     print(f"spaCy pipeline saved to {target}")
 

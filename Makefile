@@ -1,0 +1,75 @@
+# Twitch-triage assistant. `make chat` to talk to it, `make test` to test it.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+SPACY_MODEL := models/spacy_twitch
+RASA_MODEL := models/twitch-triage.tar.gz
+
+export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export RASA_PORT ?= 5005
+export ACTION_SERVER_PORT ?= 5055
+export TRACKER_DB ?= conversations.db
+
+.PHONY: help install train chat serve actions validate test test-unit test-stories clean
+
+help:
+	@echo "make chat     talk to the assistant in this terminal (installs and trains if needed)"
+	@echo "make serve    Rasa server (REST channel, HTTP API with RASA_AUTH_TOKEN) + action server"
+	@echo "make test     validate data, train, run the unit, story and end-to-end tests"
+	@echo "make train    build the spaCy pipeline and train the Rasa model if anything changed"
+	@echo "make install  create .venv with the pinned packages (a no-op when up to date)"
+
+install: $(VENV)/.installed
+
+# Rasa 3.6 declares Python <3.11: its dependencies come from the lock first,
+# then rasa itself without dependency resolution (see README, "Installation").
+$(VENV)/.installed: requirements/lock.txt requirements/rasa.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -r requirements/lock.txt
+	$(VENV)/bin/pip install --quiet --no-deps --ignore-requires-python -r requirements/rasa.txt
+	touch $@
+
+$(SPACY_MODEL)/meta.json: $(VENV)/.installed twitch_nlp/pipeline.py twitch_nlp/lexicon.yml
+	$(PY) -m twitch_nlp.pipeline $(SPACY_MODEL)
+
+train: $(RASA_MODEL)
+
+$(RASA_MODEL): $(SPACY_MODEL)/meta.json config.yml $(wildcard domain/*.yml data/*.yml twitch_nlp/*.py policies/*.py)
+	$(RASA) train --domain domain --fixed-model-name twitch-triage --out models
+
+validate: $(VENV)/.installed
+	$(RASA) data validate --domain domain --fail-on-warnings
+
+actions: install
+	$(RASA) run actions --actions actions --port $(ACTION_SERVER_PORT)
+
+chat: train
+	@$(RASA) run actions --actions actions --port $(ACTION_SERVER_PORT) >action-server.log 2>&1 & \
+	  trap "kill $$! 2>/dev/null" EXIT; \
+	  $(PY) scripts/wait_for_port.py $(ACTION_SERVER_PORT) && \
+	  $(RASA) shell --model $(RASA_MODEL) --endpoints endpoints.yml
+
+serve: train
+	@$(RASA) run actions --actions actions --port $(ACTION_SERVER_PORT) >action-server.log 2>&1 & \
+	  trap "kill $$! 2>/dev/null" EXIT; \
+	  $(PY) scripts/wait_for_port.py $(ACTION_SERVER_PORT) && \
+	  $(RASA) run --model $(RASA_MODEL) --endpoints endpoints.yml --credentials credentials.yml \
+	    --port $(RASA_PORT) $${RASA_AUTH_TOKEN:+--enable-api --auth-token "$$RASA_AUTH_TOKEN"}
+
+test-unit: $(SPACY_MODEL)/meta.json
+	$(PY) -m pytest -m "not e2e"
+
+test-stories: train
+	$(RASA) test core --model $(RASA_MODEL) --stories tests/test_stories.yml \
+	  --fail-on-prediction-errors --out results/stories
+
+test: validate train
+	$(PY) -m pytest
+	$(MAKE) test-stories
+
+clean:
+	rm -rf models results .pytest_cache action-server.log

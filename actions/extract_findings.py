@@ -1,0 +1,77 @@
+"""Fills finding slots from every user message (custom slot mapping, runs each turn).
+
+Sources, all merged through the engine: entities from FindingExtractor (any finding,
+with yes / no / unsure), a stated duration, and a plain yes / no / not sure that
+answers the question the form asked. A red flag sets the outcome slots at once.
+"""
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.findings import DETAILS_SLOT, FORM_NAME, details_from, findings_from
+from triage import engine
+
+ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "unsure": "unsure"}
+
+
+def answers_in_message(message: Dict[Text, Any], requested: Any) -> Dict[str, List[str]]:
+    """Every answer the latest message gives, per finding (several if it contradicts itself)."""
+    kb = engine.load_knowledge()
+    answers: Dict[str, List[str]] = {}
+    for entity in message.get("entities") or []:
+        name, value = entity.get("entity"), entity.get("value")
+        if name == "duration":
+            try:
+                value = engine.duration_answer(float(value))
+            except (TypeError, ValueError):
+                continue
+        if name in kb.findings:
+            answers.setdefault(name, []).append(value)
+
+    intent = (message.get("intent") or {}).get("name")
+    if requested in kb.findings and intent in ANSWER_INTENTS:
+        answer = ANSWER_INTENTS[intent]
+        if answer not in kb.answers(requested):
+            answer = "unsure"  # "yes" to "how long?" tells us nothing: assume the cautious case
+        answers.setdefault(requested, []).append(answer)
+    return answers
+
+
+class ActionExtractFindings(Action):
+    def name(self) -> Text:
+        return "action_extract_findings"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        requested = tracker.get_slot("requested_slot") if tracker.active_loop_name == FORM_NAME else None
+        findings = findings_from(tracker)
+        events: List[EventType] = []
+
+        for name, answers in answers_in_message(tracker.latest_message, requested).items():
+            answer = engine.merge_answers(findings[name], engine.most_cautious(name, answers), name)
+            if answer and answer != findings[name]:
+                findings[name] = answer
+                events.append(SlotSet(name, answer))
+
+        details = details_from(tracker)
+        new_details = [
+            entity["value"]
+            for entity in tracker.latest_message.get("entities") or []
+            if entity.get("entity") == "detail" and entity.get("value") not in details
+        ]
+        if new_details:
+            details = list(dict.fromkeys(details + new_details))
+            events.append(SlotSet(DETAILS_SLOT, details))
+
+        red_flag_level = engine.red_flag_level(findings)
+        if red_flag_level and red_flag_level != tracker.get_slot("triage_level"):
+            assessment = engine.assess(findings, details)
+            events += [
+                SlotSet("triage_level", assessment.level),
+                SlotSet("likely_causes", assessment.causes),
+            ]
+        return events

@@ -1,0 +1,22 @@
+"""Reads the findings the conversation has gathered so far out of a tracker."""
+
+from typing import Dict, List, Optional
+
+from rasa_sdk import Tracker
+
+from triage.engine import load_knowledge
+
+FORM_NAME = "triage_form"
+DETAILS_SLOT = "finding_details"
+
+
+def finding_names() -> List[str]:
+    return list(load_knowledge().findings)
+
+
+def findings_from(tracker: Tracker) -> Dict[str, Optional[str]]:
+    return {name: tracker.get_slot(name) for name in finding_names()}
+
+
+def details_from(tracker: Tracker) -> List[str]:
+    return list(tracker.get_slot(DETAILS_SLOT) or [])

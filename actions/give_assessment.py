@@ -1,0 +1,38 @@
+"""Concludes the assessment: sets the outcome slots and sends the card."""
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.findings import details_from, findings_from
+from triage import engine
+from triage.card import build_card, card_as_text
+
+# Channels that would show the card's data as raw JSON: they get the text only.
+TEXT_ONLY_CHANNELS = {"cmdline", "telegram", "slack"}
+
+
+class ActionGiveAssessment(Action):
+    def name(self) -> Text:
+        return "action_give_assessment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        assessment = engine.assess(findings_from(tracker), details_from(tracker))
+        card = build_card(assessment)
+        for text in card_as_text(card):
+            dispatcher.utter_message(text=text)
+        if tracker.get_latest_input_channel() not in TEXT_ONLY_CHANNELS:
+            dispatcher.utter_message(json_message=card)  # the widget draws the card from this
+        events: List[EventType] = [
+            SlotSet("triage_level", assessment.level),
+            SlotSet("likely_causes", assessment.causes),
+            SlotSet("assessment_shown", assessment.level),
+        ]
+        if tracker.active_loop_name:
+            # A red flag can conclude in the middle of the questions.
+            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return events
