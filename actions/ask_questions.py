@@ -22,23 +22,19 @@ DURATION_BUTTONS = [
 ]
 
 
-class AskFinding(Action):
-    """Asks about one finding; a subclass per finding is made below."""
-
-    finding: Text = ""
-
-    def name(self) -> Text:
-        return f"action_ask_{self.finding}"
+def make_ask_action(finding: Text) -> type:
+    """An Action class named action_ask_<finding>, the name Rasa forms look for."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        question = load_knowledge().findings[self.finding]["question"]
-        buttons = DURATION_BUTTONS if self.finding == "duration" else YES_NO_BUTTONS
+        question = load_knowledge().findings[finding]["question"]
+        buttons = DURATION_BUTTONS if finding == "duration" else YES_NO_BUTTONS
         dispatcher.utter_message(text=question, buttons=buttons)
         return []
 
+    return type(f"Ask_{finding}", (Action,), {"name": lambda self: f"action_ask_{finding}", "run": run})
 
-# rasa_sdk registers every Action subclass it can find, so one per asked finding.
-for _finding in load_knowledge().asked_findings():
-    type(f"Ask_{_finding}", (AskFinding,), {"finding": _finding})
+
+# rasa_sdk registers every Action subclass it finds: one per question the form can ask.
+ASK_ACTIONS = [make_ask_action(finding) for finding in load_knowledge().asked_findings()]
