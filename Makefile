@@ -27,10 +27,11 @@ install: $(VENV)/.installed
 
 # Rasa 3.6 declares Python <3.11: its dependencies come from the lock first,
 # then rasa itself without dependency resolution (see README, "Installation").
-$(VENV)/.installed: requirements/lock.txt requirements/rasa.txt
+$(VENV)/.installed: requirements/lock.txt requirements/rasa.txt requirements/test.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet -r requirements/lock.txt
 	$(VENV)/bin/pip install --quiet --no-deps --ignore-requires-python -r requirements/rasa.txt
+	$(VENV)/bin/pip install --quiet -r requirements/test.txt
 	touch $@
 
 $(SPACY_MODEL)/meta.json: $(VENV)/.installed twitch_nlp/pipeline.py twitch_nlp/lexicon.yml

@@ -28,13 +28,15 @@ def entities_from_doc(doc: Any) -> List[Dict[Text, Any]]:
     """Finding, detail and duration entities for one spaCy doc."""
     entities = []
     for span in doc.ents:
-        if span._.is_family or span._.is_hypothetical:
-            continue  # someone else's symptom, or a worry rather than a symptom
+        if span._.is_family:
+            continue  # someone else's symptom
         finding, detail = span.label_.split("|")
         if span._.is_negated:
             value = "no"
         elif span._.is_uncertain:
-            value = "unsure"
+            value = "unsure"  # before hypothetical: "not sure if I fainted" is a maybe
+        elif span._.is_hypothetical:
+            continue  # a worry ("what if I get weak"), not a symptom
         else:
             value = "yes"
         position = {"start": span.start_char, "end": span.end_char}

@@ -175,7 +175,8 @@ def duration_in_days(text: str) -> Optional[float]:
 @Language.factory("twitch_context")
 def make_context(nlp: Language, name: str):
     """medspaCy ConText with its clinical rules plus everyday conversational cues."""
-    component = ConText(nlp, name=name, rules="default")
+    # A cue inside a finding ("can't breathe", "not sleeping") belongs to that finding.
+    component = ConText(nlp, name=name, rules="default", prune_on_target_overlap=True)
     component.add(conversational_rules(load_lexicon()))
     return component
 
@@ -183,17 +184,19 @@ def make_context(nlp: Language, name: str):
 def conversational_rules(lexicon: dict) -> List[ConTextRule]:
     rules = []
     for category, by_direction in lexicon["context_cues"].items():
+        directions: Dict[str, set] = {}
         for direction, cues in by_direction.items():
             for cue in cues:
-                rules.append(
-                    ConTextRule(
-                        literal=str(cue),
-                        category=category,
-                        direction=direction.upper(),
-                        # a cue placed after a finding reaches only the words just before it
-                        max_scope=1 if direction == "backward" else None,
-                    )
-                )
+                directions.setdefault(str(cue), set()).add(direction.upper())
+        for cue, found in directions.items():
+            if found == {"FORWARD", "BACKWARD"}:
+                # "I think I fainted" and "I fainted, I think": both ways, but only nearby
+                direction, max_scope = "BIDIRECTIONAL", 5
+            else:
+                (direction,) = found
+                # a cue placed after a finding reaches only the word just before it
+                max_scope = 1 if direction == "BACKWARD" else None
+            rules.append(ConTextRule(literal=cue, category=category, direction=direction, max_scope=max_scope))
     return rules
 
 

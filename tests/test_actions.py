@@ -1,0 +1,142 @@
+"""The Rasa actions as thin adapters: tracker in, engine applied, slots and messages out."""
+
+import pytest
+from rasa_sdk.events import ActiveLoop, SlotSet
+
+from actions.ask_questions import make_ask_action
+from actions.extract_findings import ActionExtractFindings
+from actions.give_assessment import ActionGiveAssessment
+from actions.triage_form import ValidateTriageForm
+
+ALL_CLEAR = {
+    "emergency_signs": "no", "weakness": "no", "speech_swallowing": "no", "muscle_wasting": "no",
+    "cramps": "no", "palpitations": "no", "thyroid_signs": "no", "tingling": "no",
+    "fluid_losses": "no", "recent_med_change": "no", "medical_history": "no", "duration": "short",
+}
+
+
+def entity(name, value):
+    return {"entity": name, "value": value}
+
+
+def slot_events(events):
+    return {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+
+
+async def extract(tracker, dispatcher, domain):
+    return slot_events(await ActionExtractFindings().run(dispatcher, tracker, domain))
+
+
+async def test_entities_fill_their_findings(make_tracker, dispatcher, domain):
+    tracker = make_tracker(entities=[entity("cramps", "yes"), entity("weakness", "no"), entity("detail", "caffeine")])
+    slots = await extract(tracker, dispatcher, domain)
+    assert slots == {"cramps": "yes", "weakness": "no", "finding_details": ["caffeine"]}
+
+
+@pytest.mark.parametrize("intent, expected", [("affirm", "yes"), ("deny", "no"), ("unsure", "unsure")])
+async def test_yes_no_not_sure_answers_the_open_question(make_tracker, dispatcher, domain, intent, expected):
+    tracker = make_tracker(intent=intent, requested_slot="tingling")
+    assert await extract(tracker, dispatcher, domain) == {"tingling": expected}
+
+
+async def test_yes_without_an_open_question_fills_nothing(make_tracker, dispatcher, domain):
+    assert await extract(make_tracker(intent="affirm"), dispatcher, domain) == {}
+
+
+async def test_a_stated_duration_becomes_short_or_long(make_tracker, dispatcher, domain):
+    short = await extract(make_tracker(entities=[entity("duration", "10")]), dispatcher, domain)
+    long = await extract(make_tracker(entities=[entity("duration", "60")]), dispatcher, domain)
+    assert (short, long) == ({"duration": "short"}, {"duration": "long"})
+
+
+async def test_yes_to_how_long_is_taken_as_not_sure(make_tracker, dispatcher, domain):
+    tracker = make_tracker(intent="affirm", requested_slot="duration")
+    assert await extract(tracker, dispatcher, domain) == {"duration": "unsure"}
+
+
+async def test_no_to_the_question_but_a_red_flag_in_the_same_message(make_tracker, dispatcher, domain):
+    """ "No, but I fainted" answers the weakness question and reports an emergency sign."""
+    tracker = make_tracker(intent="deny", requested_slot="weakness", entities=[entity("emergency_signs", "yes")])
+    slots = await extract(tracker, dispatcher, domain)
+    assert slots["weakness"] == "no"
+    assert slots["emergency_signs"] == "yes"
+    assert slots["triage_level"] == "emergency"
+
+
+async def test_contradicting_answers_in_one_message_keep_the_cautious_one(make_tracker, dispatcher, domain):
+    tracker = make_tracker(intent="deny", requested_slot="weakness", entities=[entity("weakness", "yes")])
+    slots = await extract(tracker, dispatcher, domain)
+    assert slots["weakness"] == "yes"
+    assert slots["triage_level"] == "urgent"
+
+
+async def test_a_red_flag_once_reported_is_not_cleared_by_a_later_no(make_tracker, dispatcher, domain):
+    tracker = make_tracker(slots={"speech_swallowing": "yes", "triage_level": "urgent"},
+                           intent="deny", requested_slot="speech_swallowing")
+    assert await extract(tracker, dispatcher, domain) == {}
+
+
+async def test_red_flag_sets_the_outcome_at_once(make_tracker, dispatcher, domain):
+    tracker = make_tracker(entities=[entity("speech_swallowing", "yes")], requested_slot="cramps")
+    slots = await extract(tracker, dispatcher, domain)
+    assert slots["triage_level"] == "urgent"
+    assert slots["likely_causes"][0] == "neuromuscular"
+
+
+async def test_non_red_flag_findings_leave_the_level_open(make_tracker, dispatcher, domain):
+    slots = await extract(make_tracker(entities=[entity("cramps", "yes")]), dispatcher, domain)
+    assert "triage_level" not in slots
+
+
+async def test_form_asks_red_flags_first(make_tracker, dispatcher, domain):
+    required = await ValidateTriageForm().required_slots([], dispatcher, make_tracker(), domain)
+    assert required == ["emergency_signs"]
+
+
+async def test_form_needs_nothing_more_once_the_picture_is_complete(make_tracker, dispatcher, domain):
+    tracker = make_tracker(slots=ALL_CLEAR)
+    assert await ValidateTriageForm().required_slots([], dispatcher, tracker, domain) == []
+
+
+async def test_form_stops_asking_after_a_red_flag(make_tracker, dispatcher, domain):
+    tracker = make_tracker(slots={"weakness": "yes"})
+    assert await ValidateTriageForm().required_slots([], dispatcher, tracker, domain) == []
+
+
+async def test_assessment_sets_the_contract_slots_and_sends_the_card(make_tracker, dispatcher, domain):
+    tracker = make_tracker(slots={**ALL_CLEAR, "cramps": "yes", "finding_details": ["caffeine"]})
+    events = await ActionGiveAssessment().run(dispatcher, tracker, domain)
+    slots = slot_events(events)
+    assert slots["triage_level"] == "soon"
+    assert slots["likely_causes"][0] == "electrolyte"
+    texts = " ".join(message["text"] or "" for message in dispatcher.messages)
+    assert "Book a doctor's appointment" in texts
+    assert "not a diagnosis" in texts
+    cards = [message["custom"] for message in dispatcher.messages if message.get("custom")]
+    assert cards and cards[0]["level"] == "soon" and cards[0]["safety_net"]
+
+
+async def test_assessment_mid_form_closes_the_form(make_tracker, dispatcher, domain):
+    tracker = make_tracker(slots={"weakness": "yes"}, requested_slot="cramps")
+    events = await ActionGiveAssessment().run(dispatcher, tracker, domain)
+    assert ActiveLoop(None) in events and SlotSet("requested_slot", None) in events
+
+
+async def test_shell_gets_text_only(make_tracker, dispatcher, domain):
+    tracker = make_tracker(slots=ALL_CLEAR, channel="cmdline")
+    await ActionGiveAssessment().run(dispatcher, tracker, domain)
+    assert not any(message.get("custom") for message in dispatcher.messages)
+
+
+async def test_assessment_never_says_what_someone_has(make_tracker, dispatcher, domain):
+    tracker = make_tracker(slots={"weakness": "yes", "muscle_wasting": "yes"})
+    await ActionGiveAssessment().run(dispatcher, tracker, domain)
+    texts = " ".join(message["text"] or "" for message in dispatcher.messages).lower()
+    assert "you have" not in texts and "diagnosed" not in texts
+
+
+async def test_questions_offer_yes_no_not_sure_buttons(make_tracker, dispatcher, domain):
+    await make_ask_action("cramps")().run(dispatcher, make_tracker(), domain)
+    (message,) = dispatcher.messages
+    assert "cramps" in message["text"]
+    assert [button["payload"] for button in message["buttons"]] == ["/affirm", "/deny", "/unsure"]
