@@ -1,8 +1,10 @@
 """Fills finding slots from every user message (custom slot mapping, runs each turn).
 
 Sources, all merged through the engine: entities from FindingExtractor (any finding,
-with yes / no / unsure), a stated duration, and a plain yes / no / not sure that
-answers the question the form asked. A red flag sets the outcome slots at once.
+with yes / no / unsure), a stated duration, and a yes / no / not sure (the intent, or
+how the reply opens) that answers the question the form asked. A red flag sets the
+outcome slots at once. A question whose replies are not understood twice is recorded
+as "unsure", which the engine treats with caution, so nobody is asked forever.
 """
 
 from typing import Any, Dict, List, Text
@@ -15,6 +17,8 @@ from actions.findings import DETAILS_SLOT, FORM_NAME, details_from, findings_fro
 from triage import engine
 
 ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "unsure": "unsure"}
+UNANSWERED_SLOT = "unanswered_replies"
+REPLIES_BEFORE_UNSURE = 2
 
 
 def answers_in_message(message: Dict[Text, Any], requested: Any) -> Dict[str, List[str]]:
@@ -31,13 +35,19 @@ def answers_in_message(message: Dict[Text, Any], requested: Any) -> Dict[str, Li
         if name in kb.findings:
             answers.setdefault(name, []).append(value)
 
-    intent = (message.get("intent") or {}).get("name")
-    if requested in kb.findings and intent in ANSWER_INTENTS:
-        answer = ANSWER_INTENTS[intent]
-        if answer not in kb.answers(requested):
-            answer = "unsure"  # "yes" to "how long?" tells us nothing: assume the cautious case
-        answers.setdefault(requested, []).append(answer)
+    if requested in kb.findings:
+        intent = (message.get("intent") or {}).get("name")
+        replies = [ANSWER_INTENTS[intent]] if intent in ANSWER_INTENTS else []
+        replies += [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "answer"]
+        for reply in replies:
+            # "yes" to "how long?" tells us nothing: assume the cautious case
+            answers.setdefault(requested, []).append(reply if reply in kb.answers(requested) else "unsure")
     return answers
+
+
+def _looks_like_a_reply(message: Dict[Text, Any]) -> bool:
+    """A reply about symptoms (not a question or small talk) that answered nothing."""
+    return (message.get("intent") or {}).get("name") == "describe_symptoms"
 
 
 class ActionExtractFindings(Action):
@@ -51,7 +61,16 @@ class ActionExtractFindings(Action):
         findings = findings_from(tracker)
         events: List[EventType] = []
 
-        for name, answers in answers_in_message(tracker.latest_message, requested).items():
+        answers_found = answers_in_message(tracker.latest_message, requested)
+        if requested and requested not in answers_found and _looks_like_a_reply(tracker.latest_message):
+            unanswered = (tracker.get_slot(UNANSWERED_SLOT) or 0) + 1
+            if unanswered >= REPLIES_BEFORE_UNSURE:
+                answers_found[requested], unanswered = ["unsure"], 0
+            events.append(SlotSet(UNANSWERED_SLOT, unanswered))
+        elif requested in answers_found and tracker.get_slot(UNANSWERED_SLOT):
+            events.append(SlotSet(UNANSWERED_SLOT, 0))
+
+        for name, answers in answers_found.items():
             answer = engine.merge_answers(findings[name], engine.most_cautious(name, answers), name)
             if answer and answer != findings[name]:
                 findings[name] = answer

@@ -140,3 +140,19 @@ async def test_questions_offer_yes_no_not_sure_buttons(make_tracker, dispatcher,
     (message,) = dispatcher.messages
     assert "cramps" in message["text"]
     assert [button["payload"] for button in message["buttons"]] == ["/affirm", "/deny", "/unsure"]
+
+
+async def test_a_reply_opening_with_no_answers_the_open_question(make_tracker, dispatcher, domain):
+    """ "nope, legs are strong" may be read as a description; its opening still answers."""
+    tracker = make_tracker(requested_slot="weakness", entities=[entity("answer", "no")])
+    assert await extract(tracker, dispatcher, domain) == {"weakness": "no"}
+
+
+async def test_a_question_not_understood_twice_is_recorded_as_not_sure(make_tracker, dispatcher, domain):
+    first = await extract(make_tracker(requested_slot="cramps", text="hmm my calf"), dispatcher, domain)
+    assert first == {"unanswered_replies": 1}
+    second = await extract(
+        make_tracker(slots={"unanswered_replies": 1}, requested_slot="cramps", text="my calf again"),
+        dispatcher, domain,
+    )
+    assert second == {"cramps": "unsure", "unanswered_replies": 0}

@@ -14,7 +14,7 @@ def nlp():
 def findings(nlp, text):
     """{finding: answer} and the set of details, as the Rasa component reports them."""
     entities = entities_from_doc(nlp(text))
-    answers = {e["entity"]: e["value"] for e in entities if e["entity"] not in ("detail", "duration")}
+    answers = {e["entity"]: e["value"] for e in entities if e["entity"] not in ("detail", "duration", "answer")}
     details = {e["value"] for e in entities if e["entity"] == "detail"}
     return answers, details
 
@@ -109,3 +109,32 @@ def test_the_saved_pipeline_loads_and_works(tmp_path, nlp):
     nlp.to_disk(tmp_path / "pipeline")
     loaded = spacy.load(tmp_path / "pipeline")
     assert findings(loaded, "no weakness but cramps") == findings(nlp, "no weakness but cramps")
+
+
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("nope legs are strong", "no"), ("No, strength is normal", "no"), ("yeah my calf looks smaller", "yes"),
+        ("not sure, maybe", "unsure"), ("no idea", "unsure"), ("um, yes", "yes"), ("never", "no"),
+        ("my calves twitch", None), ("nothing like that", "no"), ("I don't think so", "unsure"),
+    ],
+)
+def test_how_a_reply_opens(nlp, text, answer):
+    assert nlp(text)._.answer == answer
+
+
+def test_every_lexicon_phrase_is_text():
+    """YAML reads a bare yes / no as a boolean; in the lexicon they must stay words."""
+    from twitch_nlp.pipeline import load_lexicon
+
+    def leaves(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from leaves(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from leaves(value)
+        else:
+            yield node
+
+    assert all(isinstance(leaf, str) or leaf is None for leaf in leaves(load_lexicon()))

@@ -2,8 +2,9 @@
 
 Each finding mentioned becomes an entity named after the finding, whose value says
 whether the person affirmed it ("yes"), denied it ("no") or was unsure ("unsure").
-A specific word also yields a `detail` entity ("caffeine", "tremor"), and a stated
-duration a `duration` entity in days.
+A specific word also yields a `detail` entity ("caffeine", "tremor"), a stated
+duration a `duration` entity in days, and a reply that opens with yes / no / not sure
+an `answer` entity (it answers whatever question is open).
 """
 
 from typing import Any, Dict, List, Optional, Text
@@ -44,6 +45,8 @@ def entities_from_doc(doc: Any) -> List[Dict[Text, Any]]:
             entities.append({"entity": finding, "value": value, **position})
         if detail and value == "yes":
             entities.append({"entity": "detail", "value": detail, **position})
+    if doc._.answer:
+        entities.append({"entity": "answer", "value": doc._.answer, "start": 0, "end": len(doc.text)})
     days = doc._.duration_days
     if days is not None:
         entities.append({"entity": "duration", "value": str(round(days)), "start": 0, "end": len(doc.text)})

@@ -29,6 +29,8 @@ MAX_GAP = 3
 
 if not Doc.has_extension("duration_days"):
     Doc.set_extension("duration_days", default=None)
+if not Doc.has_extension("answer"):
+    Doc.set_extension("answer", default=None)
 
 
 @lru_cache(maxsize=None)
@@ -172,6 +174,29 @@ def duration_in_days(text: str) -> Optional[float]:
     return max(found) if found else None
 
 
+@Language.factory("twitch_answer")
+def make_answer_detector(nlp: Language, name: str) -> "AnswerDetector":
+    return AnswerDetector(load_lexicon()["answer_openers"])
+
+
+class AnswerDetector:
+    """Puts "yes", "no" or "unsure" on doc._.answer when the message opens with one."""
+
+    def __init__(self, openers: Dict[str, List[str]]):
+        # longest opener first, so "no idea" (unsure) wins over "no"
+        pairs = sorted(
+            ((str(phrase), str(answer)) for answer, phrases in openers.items() for phrase in phrases),
+            key=lambda pair: -len(pair[0]),
+        )
+        self.patterns = [(re.compile(rf"^{re.escape(p)}(?![\w'])"), answer) for p, answer in pairs]
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = re.sub(r"^[^\w]+", "", doc.text.lower().replace("’", "'"))
+        text = re.sub(r"^(um+|uh+|well|hmm+|so|oh|erm)\b[\s,.]*", "", text)
+        doc._.answer = next((answer for pattern, answer in self.patterns if pattern.match(text)), None)
+        return doc
+
+
 @Language.factory("twitch_context")
 def make_context(nlp: Language, name: str):
     """medspaCy ConText with its clinical rules plus everyday conversational cues."""
@@ -215,6 +240,7 @@ def build_pipeline() -> Language:
     nlp.add_pipe("twitch_normalizer", config={"vocabulary": sorted(vocabulary)})
     nlp.add_pipe("twitch_findings")
     nlp.add_pipe("twitch_duration")
+    nlp.add_pipe("twitch_answer")
     nlp.add_pipe("twitch_context")
     return nlp
 
