@@ -138,3 +138,15 @@ def test_every_lexicon_phrase_is_text():
             yield node
 
     assert all(isinstance(leaf, str) or leaf is None for leaf in leaves(load_lexicon()))
+
+
+@pytest.mark.parametrize("text", ["cramps that wake me at night", "so sorry this is long, my calf twitches"])
+def test_everyday_words_are_not_corrected_into_findings(nlp, text):
+    """ "wake" is not a typo of "weak", nor "sorry" of "worry"."""
+    answers, details = findings(nlp, text)
+    assert "weakness" not in answers and "anxiety" not in details
+
+
+def test_a_listed_finding_shares_its_negation(nlp):
+    answers, _ = findings(nlp, "swallowing and speech fine")
+    assert answers == {"speech_swallowing": "no"}

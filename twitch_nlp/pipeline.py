@@ -8,9 +8,11 @@ SpacyNLP can load it from that path. Importing this module registers the factori
 """
 
 import difflib
+import gzip
+import json
 import re
 import sys
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -19,6 +21,7 @@ import spacy
 import yaml
 from medspacy.context import ConText, ConTextRule
 from spacy.language import Language
+from spacy.lookups import load_lookups
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -50,6 +53,26 @@ def _phrase_entries(lexicon: dict) -> List[Tuple[str, Optional[str], str]]:
     return entries
 
 
+COMMON_WORD_LOG_PROBABILITY = -16  # keeps ~49k everyday words, leaves out rare misspellings
+
+
+@lru_cache(maxsize=1)
+def common_english_words() -> frozenset:
+    """Everyday English words (spacy-lookups-data word frequencies), never "corrected".
+
+    Without it "wake" would become "weak" and "sorry" would become "worry".
+    """
+    import spacy_lookups_data
+
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        probabilities = json.load(handle)
+    return frozenset(
+        word for word, log_p in probabilities.items()
+        if log_p > COMMON_WORD_LOG_PROBABILITY and word.isalpha() and word.islower()
+    )
+
+
 @Language.factory("twitch_normalizer", default_config={"vocabulary": []})
 def make_normalizer(nlp: Language, name: str, vocabulary: List[str]) -> "Normalizer":
     return Normalizer(nlp, vocabulary)
@@ -65,15 +88,17 @@ class Normalizer:
     def __init__(self, nlp: Language, vocabulary: Iterable[str]):
         self.vocabulary = sorted(set(vocabulary))
         self.known = set(self.vocabulary)
-        self.lemmas: Dict[str, str] = {}
-        self.english: set = set()
-        if "lemmatizer" in nlp.pipe_names:
-            lookups = nlp.get_pipe("lemmatizer").lookups
-            if lookups.has_table("lemma_lookup"):
-                self.lemmas = dict(lookups.get_table("lemma_lookup").items())
-        # the lemma table lists inflected forms and their lemmas: together, known English
-        self.english = set(self.lemmas) | set(self.lemmas.values())
         self._corrections: Dict[str, str] = {}
+
+    @cached_property
+    def lemmas(self):
+        """spacy-lookups-data's English lemma table (keys are hashed strings). Read here,
+        not from the lemmatizer, whose tables arrive only after a saved pipeline loads."""
+        return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+
+    @cached_property
+    def english(self) -> frozenset:
+        return common_english_words() | {lemma for lemma in self.lemmas.values() if isinstance(lemma, str)}
 
     def correct(self, word: str) -> str:
         if len(word) < 4 or word in self.known or word in self.english or not word.isalpha():
@@ -121,8 +146,25 @@ class FindingMatcher:
     def __call__(self, doc: Doc) -> Doc:
         spans = [Span(doc, start, end, label=match_id) for match_id, start, end in self.matcher(doc)]
         # Longest match wins: "chronic diarrhoea" is history, not a fluid loss.
-        doc.ents = filter_spans(spans)
+        doc.ents = _join_lists(doc, filter_spans(spans))
         return doc
+
+
+LIST_JOINERS = {"and", "or", "nor", ",", "/", "&"}
+
+
+def _join_lists(doc: Doc, spans: List[Span]) -> List[Span]:
+    """ "swallowing and speech fine": one finding listed twice is one target for ConText,
+    so a cue before or after the list covers all of it."""
+    joined: List[Span] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        previous = joined[-1] if joined else None
+        between = doc[previous.end:span.start] if previous is not None else None
+        if previous is not None and previous.label == span.label and all(t.lower_ in LIST_JOINERS for t in between):
+            joined[-1] = Span(doc, previous.start, span.end, label=span.label)
+        else:
+            joined.append(span)
+    return joined
 
 
 NUMBER_WORDS = {
