@@ -10,10 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-try:
-    from vignette_driver import format_result, run_vignette
-except ImportError:  # tests/ imported as a package
-    from tests.vignette_driver import format_result, run_vignette
+from tests.vignette_driver import format_result, run_vignette
 
 VIGNETTE_FILE = Path(__file__).with_name("vignettes.yml")
 
