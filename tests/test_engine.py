@@ -218,9 +218,6 @@ def test_see_a_doctor_soon_list(finding, answer, article):
     assert result.causes  # never empty below emergency
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Article: 'twitching is accompanied by frequent cramps, tingling, or fatigue' -> soon. "
-    "Fatigue is only a detail (not a contract finding) and details never set the level."))
 def test_fatigue_alone_gives_soon():
     """'Arrange an appointment if twitching is accompanied by ... fatigue.'"""
     assert level_of(all_clear(), details=["fatigue"]) == "soon"
@@ -326,9 +323,10 @@ def test_benign_stays_listed_below_emergency():
         assert "benign" in assess(findings).causes
 
 
-def test_details_alone_do_not_set_level():
-    """Knowledge: details refine the causes, only findings set the level."""
-    assert level_of(all_clear(), details=list(KB.details)) == "self_care"
+def test_only_details_with_a_level_of_their_own_set_the_level():
+    """Knowledge: details refine the causes; only those in detail_levels (fatigue) set a level."""
+    plain_details = [d for d in KB.details if d not in KB.detail_levels]
+    assert level_of(all_clear(), details=plain_details) == "self_care"
 
 
 # --------------------------------------------------------------------------------------

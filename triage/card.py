@@ -71,9 +71,10 @@ def card_as_text(card: Dict) -> List[str]:
             text += "\nIf it is a body salt, the clues point most to " + " or ".join(card["electrolyte_hints"]) + "."
         messages.append(text)
 
-    why = [f"• {line[0].upper()}{line[1:]}." for line in card["why"] + card["reassuring"]]
-    if why:
-        messages.append("Why I say this:\n" + "\n".join(why))
+    if card["why"]:
+        messages.append("Why I say this:\n" + _bullets(card["why"]))
+    if card["reassuring"]:
+        messages.append("What speaks against a nerve or muscle problem:\n" + _bullets(card["reassuring"]))
 
     if card["next_steps"]:
         heading = "What a doctor usually checks:" if card["level"] == "soon" else "What you can do now:"
@@ -87,3 +88,7 @@ def card_as_text(card: Dict) -> List[str]:
     ]
     messages.append("\n\n".join(net + [card["disclaimer"]]))
     return messages
+
+
+def _bullets(lines: List[str]) -> str:
+    return "\n".join(f"• {line[0].upper()}{line[1:]}." for line in lines)

@@ -2,7 +2,8 @@
 
 Findings are a mapping of finding name to answer ("yes", "no", "unsure"; for
 duration "short", "long", "unsure"). Details are extra words the language
-pipeline picked out ("caffeine", "tremor", ...): they refine causes, never levels.
+pipeline picked out ("caffeine", "tremor", ...): they refine causes; a few
+(knowledge.yml: detail_levels) also call for a level.
 """
 
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class Knowledge:
     findings: Dict[str, dict]
     combinations: List[dict]
     details: Dict[str, str]
+    detail_levels: Dict[str, str]
     electrolyte_hints: Dict[str, dict]
     advice: Dict[str, object]
     level_rank: Dict[str, int] = field(init=False)
@@ -86,6 +88,7 @@ def load_knowledge(path: Path = KNOWLEDGE_FILE) -> Knowledge:
         findings=data["findings"],
         combinations=data.get("combinations", []),
         details=data.get("details", {}),
+        detail_levels=data.get("detail_levels", {}),
         electrolyte_hints=data.get("electrolyte_hints", {}),
         advice=data["advice"],
     )
@@ -105,9 +108,9 @@ def _clean_details(details: Optional[Iterable[str]], kb: Knowledge) -> Tuple[str
     return tuple(dict.fromkeys(d for d in (details or ()) if isinstance(d, str) and d in kb.details))
 
 
-def triage_level(findings: Mapping[str, str], kb: Knowledge) -> str:
-    """The most urgent level any answer or combination calls for."""
-    levels = ["self_care"]
+def triage_level(findings: Mapping[str, str], kb: Knowledge, details: Iterable[str] = ()) -> str:
+    """The most urgent level any answer, combination or detail calls for."""
+    levels = ["self_care"] + [kb.detail_levels[d] for d in details if d in kb.detail_levels]
     for name, answer in findings.items():
         level = kb.findings[name].get("level", {}).get(answer)
         if level:
@@ -154,7 +157,7 @@ def _electrolyte_hints(findings: Mapping[str, str], details: Iterable[str], kb: 
 
 
 def _outcome(findings: Mapping[str, str], details: Iterable[str], kb: Knowledge) -> Tuple[str, Optional[str]]:
-    level = triage_level(findings, kb)
+    level = triage_level(findings, kb, details)
     causes = rank_causes(findings, details, level, kb)
     return level, causes[0] if causes else None
 
@@ -184,7 +187,7 @@ def assess(findings: Optional[Mapping[str, Optional[str]]], details: Optional[It
     kb = kb or load_knowledge()
     findings = _clean(findings, kb)
     details = _clean_details(details, kb)
-    level = triage_level(findings, kb)
+    level = triage_level(findings, kb, details)
     causes = rank_causes(findings, details, level, kb)
 
     reasons, reassurances = [], []
