@@ -36,9 +36,11 @@ def answers_in_message(message: Dict[Text, Any], requested: Any) -> Dict[str, Li
             answers.setdefault(name, []).append(value)
 
     if requested in kb.findings:
+        # How the reply opens ("no, just sore") is literal; the intent is a model's guess.
+        replies = [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "answer"]
         intent = (message.get("intent") or {}).get("name")
-        replies = [ANSWER_INTENTS[intent]] if intent in ANSWER_INTENTS else []
-        replies += [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "answer"]
+        if not replies and intent in ANSWER_INTENTS:
+            replies = [ANSWER_INTENTS[intent]]
         for reply in replies:
             # "yes" to "how long?" tells us nothing: assume the cautious case
             answers.setdefault(requested, []).append(reply if reply in kb.answers(requested) else "unsure")

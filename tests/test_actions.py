@@ -156,3 +156,9 @@ async def test_a_question_not_understood_twice_is_recorded_as_not_sure(make_trac
         dispatcher, domain,
     )
     assert second == {"cramps": "unsure", "unanswered_replies": 0}
+
+
+async def test_how_a_reply_opens_outweighs_the_guessed_intent(make_tracker, dispatcher, domain):
+    """ "no, just sore" read as unsure by the intent model is still a no."""
+    tracker = make_tracker(intent="unsure", requested_slot="weakness", entities=[entity("answer", "no")])
+    assert await extract(tracker, dispatcher, domain) == {"weakness": "no"}
