@@ -15,12 +15,15 @@ export RASA_PORT ?= 5005
 export ACTION_SERVER_PORT ?= 5055
 export TRACKER_DB ?= conversations.db
 
-.PHONY: help install train chat serve actions validate test test-unit test-stories clean
+.PHONY: help install train chat serve actions validate test test-unit test-stories eval bench bench-quick clean
 
 help:
 	@echo "make chat     talk to the assistant in this terminal (installs and trains if needed)"
 	@echo "make serve    Rasa server (REST channel, HTTP API with RASA_AUTH_TOKEN) + action server"
 	@echo "make test     validate data, train, run the unit, story and end-to-end tests"
+	@echo "make eval     evaluation report: NLU cross-validation, held-out messages, vignette triage"
+	@echo "make bench    performance figures side by side with a stock Rasa bot (~25 min; results/bench/)"
+	@echo "make bench-quick  a much smaller benchmark run, to try it out (~8 min)"
 	@echo "make train    build the spaCy pipeline and train the Rasa model if anything changed"
 	@echo "make install  create .venv with the pinned packages (a no-op when up to date)"
 
@@ -72,6 +75,17 @@ test-stories: train
 test: validate train
 	$(PY) -m pytest
 	$(MAKE) test-stories
+
+# Reports, never fails on unmet goals: results/eval/report.md and its confusion matrices.
+eval: train
+	$(PY) -m evaluation.evaluate
+
+# Figures, not pass/fail: trains and serves both bots, load on 127.0.0.1 only.
+bench: $(SPACY_MODEL)/meta.json
+	$(PY) -m benchmarks.benchmark
+
+bench-quick: train
+	$(PY) -m benchmarks.benchmark --quick
 
 clean:
 	rm -rf models results .pytest_cache action-server.log

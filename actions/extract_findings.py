@@ -3,7 +3,7 @@
 Sources, all merged through the engine: entities from FindingExtractor (any finding,
 with yes / no / unsure), a stated duration, and a yes / no / not sure (the intent, or
 how the reply opens) that answers the question the form asked. A red flag sets the
-outcome slots at once. A question whose replies are not understood twice is recorded
+outcome slots at once. A question whose replies are not understood three times is recorded
 as "unsure", which the engine treats with caution, so nobody is asked forever.
 """
 
@@ -18,7 +18,7 @@ from triage import engine
 
 ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "unsure": "unsure"}
 UNANSWERED_SLOT = "unanswered_replies"
-REPLIES_BEFORE_UNSURE = 2
+REPLIES_BEFORE_UNSURE = 3
 
 
 def answers_in_message(message: Dict[Text, Any], requested: Any) -> Dict[str, List[str]]:

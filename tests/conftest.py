@@ -70,3 +70,7 @@ def rasa_server(tmp_path_factory) -> Iterator[RasaServer]:
     server = start_servers(workdir, workdir / "conversations.db")
     yield server
     stop_servers(server)
+    for log in ("rasa.log", "actions.log"):
+        text = (workdir / log).read_text()
+        if "Traceback" in text:
+            pytest.fail(f"{log} has an exception (the servers must never fail):\n{text[-4000:]}")

@@ -148,14 +148,14 @@ async def test_a_reply_opening_with_no_answers_the_open_question(make_tracker, d
     assert await extract(tracker, dispatcher, domain) == {"weakness": "no"}
 
 
-async def test_a_question_not_understood_twice_is_recorded_as_not_sure(make_tracker, dispatcher, domain):
+async def test_a_question_not_understood_three_times_is_recorded_as_not_sure(make_tracker, dispatcher, domain):
     first = await extract(make_tracker(requested_slot="cramps", text="hmm my calf"), dispatcher, domain)
     assert first == {"unanswered_replies": 1}
-    second = await extract(
-        make_tracker(slots={"unanswered_replies": 1}, requested_slot="cramps", text="my calf again"),
+    third = await extract(
+        make_tracker(slots={"unanswered_replies": 2}, requested_slot="cramps", text="my calf again"),
         dispatcher, domain,
     )
-    assert second == {"cramps": "unsure", "unanswered_replies": 0}
+    assert third == {"cramps": "unsure", "unanswered_replies": 0}
 
 
 async def test_how_a_reply_opens_outweighs_the_guessed_intent(make_tracker, dispatcher, domain):

@@ -1,0 +1,71 @@
+"""Bad input over the contract's REST channel: a polite answer or a clear 4xx, never a 500,
+and the conversation stays usable afterwards."""
+
+import uuid
+
+import pytest
+import requests
+
+NEW = object()  # a fresh sender for the case
+
+CASES = [
+    # (name, body as JSON or raw bytes, expected status, the bot must answer with text)
+    ("empty message", {"message": ""}, 200, True),
+    ("only spaces", {"message": "   "}, 200, True),
+    ("control characters", {"message": "my calf\x00\x07 twitches"}, 200, True),
+    ("emoji", {"message": "😩 calf 🦵 twitching"}, 200, True),
+    ("another script", {"message": "мои мышцы дергаются"}, 200, True),
+    ("html and script tags", {"message": "<script>alert(1)</script><b>hi</b>"}, 200, True),
+    ("sql-looking text", {"message": "'; DROP TABLE events; --"}, 200, True),
+    ("10 000 characters", {"message": "my calf twitches " * 588}, 200, True),
+    ("100 000 characters", {"message": "x" * 100_000}, 413, False),
+    ("message is a number", {"message": 12345}, 400, False),
+    ("message is a list", {"message": ["hi"]}, 400, False),
+    ("message is null", {"message": None}, 400, False),
+    ("message missing", {}, 400, False),
+    ("sender missing", {"message": "hi", "sender": None}, 400, False),
+    ("sender empty", {"message": "hi", "sender": ""}, 400, False),
+    ("sender too long", {"message": "hi", "sender": "s" * 500}, 400, False),
+    ("malformed JSON", b"{not json", 400, False),
+    ("invalid UTF-8", b'{"sender": "x", "message": "\xff\xfe"}', 400, False),
+    ("a JSON array", b"[1, 2]", 400, False),
+]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name, body, status, answers", CASES, ids=[case[0] for case in CASES])
+def test_bad_input_gets_an_answer_or_a_clear_4xx(rasa_server, name, body, status, answers):
+    url = f"{rasa_server.url}/webhooks/rest/webhook"
+    sender = f"bad-input-{uuid.uuid4().hex}"
+    if isinstance(body, bytes):
+        response = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=60)
+    else:
+        payload = {"sender": sender, **body}
+        response = requests.post(url, json=payload, timeout=60)
+    assert response.status_code == status, response.text[:300]
+    if answers:
+        assert any(message.get("text") for message in response.json())
+    elif status >= 400:
+        assert response.json().get("message"), "a 4xx says what is wrong"
+
+    # the conversation (and the server) still work afterwards
+    follow_up = requests.post(url, json={"sender": sender, "message": "my calf keeps twitching"}, timeout=60)
+    assert follow_up.status_code == 200
+    assert any(message.get("text") for message in follow_up.json())
+
+
+@pytest.mark.e2e
+def test_bot_text_is_plain_text_never_markup(rasa_server):
+    """What the person typed is never echoed back as markup."""
+    url = f"{rasa_server.url}/webhooks/rest/webhook"
+    reply = requests.post(url, json={"sender": uuid.uuid4().hex, "message": "<img src=x onerror=alert(1)>"}, timeout=60)
+    assert "<img" not in reply.text
+
+
+@pytest.mark.e2e
+def test_the_api_refuses_requests_without_the_token(rasa_server):
+    sender = uuid.uuid4().hex
+    assert requests.get(f"{rasa_server.url}/conversations/{sender}/tracker", timeout=30).status_code == 401
+    assert requests.get(f"{rasa_server.url}/conversations/{sender}/tracker?token=wrong", timeout=30).status_code == 401
+    ok = requests.get(f"{rasa_server.url}/conversations/{sender}/tracker?token={rasa_server.token}", timeout=30)
+    assert ok.status_code == 200
