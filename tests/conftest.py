@@ -4,7 +4,10 @@
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
+import yaml
 
+from channels.credentials import credentials
+from tools.fake_chat_apis import FakeChatApis
 from tools.servers import RasaServer, start_servers, stop_servers
 
 
@@ -64,10 +67,35 @@ def make_tracker():
 
 # ---- real servers -------------------------------------------------------------------
 
+TELEGRAM_TOKEN = "123456:TEST-token-for-the-local-fake-api"
+TELEGRAM_SECRET = "telegram-test-secret"
+SLACK_SIGNING_SECRET = "slack-test-signing-secret"
+
+
 @pytest.fixture(scope="session")
-def rasa_server(tmp_path_factory) -> Iterator[RasaServer]:
+def fake_chat_apis() -> Iterator[FakeChatApis]:
+    apis = FakeChatApis().start()
+    yield apis
+    apis.stop()
+
+
+@pytest.fixture(scope="session")
+def rasa_server(tmp_path_factory, fake_chat_apis) -> Iterator[RasaServer]:
+    """Every channel on: REST, the widget, and Telegram and Slack against local fake APIs."""
     workdir = tmp_path_factory.mktemp("servers")
-    server = start_servers(workdir, workdir / "conversations.db")
+    settings = credentials({
+        "TELEGRAM_ACCESS_TOKEN": TELEGRAM_TOKEN,
+        "TELEGRAM_BOT_USERNAME": fake_chat_apis.telegram_username,
+        "TELEGRAM_WEBHOOK_URL": "https://example.invalid/webhooks/telegram/webhook",
+        "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+        "TELEGRAM_API_SERVER": fake_chat_apis.url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+        "SLACK_API_BASE_URL": f"{fake_chat_apis.url}/api/",
+    })
+    credentials_file = workdir / "credentials.yml"
+    credentials_file.write_text(yaml.safe_dump(settings))
+    server = start_servers(workdir, workdir / "conversations.db", credentials=credentials_file)
     yield server
     stop_servers(server)
     for log in ("rasa.log", "actions.log"):

@@ -9,7 +9,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List
+from typing import Dict, List, Optional
 
 import requests
 
@@ -47,7 +47,13 @@ def _wait_until(check, seconds: float, what: str, process: subprocess.Popen, log
     raise RuntimeError(f"{what} did not start in {seconds} s:\n{log.read_text()[-3000:]}")
 
 
-def start_servers(workdir: Path, db_path: Path, model: Path = MODEL) -> RasaServer:
+def start_servers(
+    workdir: Path,
+    db_path: Path,
+    model: Path = MODEL,
+    credentials: Path = ROOT / "credentials.yml",
+    extra_env: Optional[Dict[str, str]] = None,
+) -> RasaServer:
     """Starts the action server and the Rasa server (REST, token API, SQLite) on free ports."""
     if not model.exists():
         raise RuntimeError(f"{model} is missing: run `make train` first (make test does)")
@@ -60,6 +66,7 @@ def start_servers(workdir: Path, db_path: Path, model: Path = MODEL) -> RasaServ
         "TRACKER_DB": str(db_path),
         "RASA_TELEMETRY_ENABLED": "false",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        **(extra_env or {}),
     }
     action_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
     actions = subprocess.Popen(
@@ -68,7 +75,7 @@ def start_servers(workdir: Path, db_path: Path, model: Path = MODEL) -> RasaServ
     )
     rasa = subprocess.Popen(
         [RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml",
-         "--credentials", "credentials.yml", "--port", str(rasa_port),
+         "--credentials", str(credentials), "--port", str(rasa_port),
          "--enable-api", "--auth-token", token],
         cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
     )
