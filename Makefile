@@ -56,7 +56,7 @@ chat: train
 	@$(RASA) run actions --actions actions --port $(ACTION_SERVER_PORT) >action-server.log 2>&1 & \
 	  trap "kill $$! 2>/dev/null" EXIT; \
 	  $(PY) scripts/wait_for_port.py $(ACTION_SERVER_PORT) && \
-	  $(RASA) shell --model $(RASA_MODEL) --endpoints endpoints.yml
+	  $(RASA) shell --model $(RASA_MODEL) --endpoints endpoints.yml --port $(RASA_PORT)
 
 serve: train
 	@$(RASA) run actions --actions actions --port $(ACTION_SERVER_PORT) >action-server.log 2>&1 & \

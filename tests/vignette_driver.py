@@ -4,7 +4,7 @@ It observes the bot exactly as shared/triage-contract.md describes: the REST cha
 to talk, the tracker API (with token) to read the slots `triage_level`,
 `likely_causes` and `requested_slot`. Nothing of the bot's inside is used.
 
-    from vignette_driver import run_vignette   # or tests.vignette_driver
+    from tests.vignette_driver import run_vignette
     result = run_vignette("http://localhost:5005", token, vignette)
 """
 
