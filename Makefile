@@ -15,7 +15,7 @@ export RASA_PORT ?= 5005
 export ACTION_SERVER_PORT ?= 5055
 export TRACKER_DB ?= conversations.db
 
-.PHONY: help install train chat serve actions validate test test-unit test-stories eval bench bench-quick clean
+.PHONY: help install train chat serve actions validate test test-unit test-stories eval bench bench-quick telegram-webhook clean
 
 help:
 	@echo "make chat     talk to the assistant in this terminal (installs and trains if needed)"
@@ -25,6 +25,7 @@ help:
 	@echo "make bench    performance figures side by side with a stock Rasa bot (~25 min; results/bench/)"
 	@echo "make bench-quick  a much smaller benchmark run, to try it out (~8 min)"
 	@echo "make train    build the spaCy pipeline and train the Rasa model if anything changed"
+	@echo "make telegram-webhook  tell Telegram where to deliver messages (TELEGRAM_* set)"
 	@echo "make install  create .venv with the pinned packages (a no-op when up to date)"
 
 install: $(VENV)/.installed
@@ -58,12 +59,17 @@ chat: train
 	  $(PY) scripts/wait_for_port.py $(ACTION_SERVER_PORT) && \
 	  $(RASA) shell --model $(RASA_MODEL) --endpoints endpoints.yml --port $(RASA_PORT)
 
+# Telegram and Slack are added to the credentials only when their tokens are set (README).
 serve: train
+	@$(PY) -m channels.credentials .rasa/credentials.yml
 	@$(RASA) run actions --actions actions --port $(ACTION_SERVER_PORT) >action-server.log 2>&1 & \
 	  trap "kill $$! 2>/dev/null" EXIT; \
 	  $(PY) scripts/wait_for_port.py $(ACTION_SERVER_PORT) && \
-	  $(RASA) run --model $(RASA_MODEL) --endpoints endpoints.yml --credentials credentials.yml \
+	  $(RASA) run --model $(RASA_MODEL) --endpoints endpoints.yml --credentials .rasa/credentials.yml \
 	    --port $(RASA_PORT) $${RASA_AUTH_TOKEN:+--enable-api --auth-token "$$RASA_AUTH_TOKEN"}
+
+telegram-webhook: install
+	$(PY) -m channels.telegram
 
 test-unit: $(SPACY_MODEL)/meta.json
 	$(PY) -m pytest -m "not e2e"
