@@ -16,6 +16,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+import policies.action_reply_validation  # noqa: F401  (faster checks of action-server replies)
+
 ASSESSMENT_ACTION = "action_give_assessment"
 
 
