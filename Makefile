@@ -15,7 +15,7 @@ export RASA_PORT ?= 5005
 export ACTION_SERVER_PORT ?= 5055
 export TRACKER_DB ?= conversations.db
 
-.PHONY: help install train chat serve actions validate test test-unit test-stories eval bench bench-quick telegram-webhook clean
+.PHONY: help install browser train chat serve actions validate test test-unit test-stories eval bench bench-quick telegram-webhook clean
 
 help:
 	@echo "make chat     talk to the assistant in this terminal (installs and trains if needed)"
@@ -27,6 +27,7 @@ help:
 	@echo "make train    build the spaCy pipeline and train the Rasa model if anything changed"
 	@echo "make telegram-webhook  tell Telegram where to deliver messages (TELEGRAM_* set)"
 	@echo "make install  create .venv with the pinned packages (a no-op when up to date)"
+	@echo "make browser  install Debian's chromium for the widget's browser tests (a no-op if present)"
 
 install: $(VENV)/.installed
 
@@ -47,6 +48,10 @@ train: $(RASA_MODEL)
 $(RASA_MODEL): $(SPACY_MODEL)/meta.json config.yml $(wildcard domain/*.yml data/*.yml twitch_nlp/*.py policies/*.py)
 	$(RASA) train --domain domain --fixed-model-name twitch-triage --out models
 
+# The widget's tests drive Debian's chromium with Playwright (never `playwright install`).
+browser:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
 validate: $(VENV)/.installed
 	$(RASA) data validate --domain domain --fail-on-warnings
 
@@ -66,7 +71,8 @@ serve: train
 	  trap "kill $$! 2>/dev/null" EXIT; \
 	  $(PY) scripts/wait_for_port.py $(ACTION_SERVER_PORT) && \
 	  $(RASA) run --model $(RASA_MODEL) --endpoints endpoints.yml --credentials .rasa/credentials.yml \
-	    --port $(RASA_PORT) $${RASA_AUTH_TOKEN:+--enable-api --auth-token "$$RASA_AUTH_TOKEN"}
+	    --port $(RASA_PORT) $${RASA_AUTH_TOKEN:+--enable-api --auth-token "$$RASA_AUTH_TOKEN"} \
+	    $${WIDGET_CORS_ORIGINS:+--cors $$WIDGET_CORS_ORIGINS}
 
 telegram-webhook: install
 	$(PY) -m channels.telegram
@@ -78,7 +84,7 @@ test-stories: train
 	$(RASA) test core --model $(RASA_MODEL) --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out results/stories
 
-test: validate train
+test: validate train browser
 	$(PY) -m pytest
 	$(MAKE) test-stories
 
