@@ -136,14 +136,16 @@ def run_cross_validation() -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
     command = [RASA, "test", "nlu", "--nlu", "data/nlu.yml", "--config", "config.yml",
                "--cross-validation", "--folds", "5", "--out", str(CV_OUT.relative_to(ROOT))]
-    log("cross-validation: " + " ".join(command[1:]))
+    log("cross-validation: rasa " + " ".join(command[1:]))
     started = time.monotonic()
     with (CV_OUT / "rasa-test.log").open("w") as out:
         completed = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    timeout=CV_TIMEOUT)
     seconds = time.monotonic() - started
     if completed.returncode != 0:
-        raise RuntimeError(f"rasa test nlu exited with {completed.returncode}; see {CV_OUT / 'rasa-test.log'}")
+        tail = (CV_OUT / "rasa-test.log").read_text(errors="replace")[-1500:]
+        raise RuntimeError(f"rasa test nlu exited with {completed.returncode}; "
+                           f"see {CV_OUT / 'rasa-test.log'}; it ends:\n{tail}")
     report = json.loads((CV_OUT / "intent_report.json").read_text())
     per_intent = {name: row for name, row in report.items()
                   if isinstance(row, dict) and "f1-score" in row and name not in ("macro avg", "weighted avg", "micro avg")}

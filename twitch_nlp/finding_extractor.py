@@ -82,6 +82,9 @@ class FindingExtractor(GraphComponent, EntityExtractorMixin):
                 continue
             found = self.add_extractor_name(entities_from_doc(doc))
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+            # Nothing after this component needs the Doc, and its medspaCy spans cannot be
+            # deep-copied, which Rasa does to a parse result when the fallback fires.
+            message.data.pop(SPACY_DOCS[TEXT], None)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
