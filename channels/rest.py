@@ -9,7 +9,7 @@ import re
 from typing import Any, Dict, Optional, Text
 
 from rasa.core.channels.rest import RestInput
-from sanic.exceptions import SanicException
+from sanic.exceptions import InvalidUsage, PayloadTooLarge
 from sanic.request import Request
 
 MAX_MESSAGE_CHARACTERS = 10_000
@@ -17,12 +17,7 @@ MAX_SENDER_CHARACTERS = 128
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class BadRequest(SanicException):
-    status_code = 400
-
-
-class PayloadTooLarge(SanicException):
-    status_code = 413
+BadRequest = InvalidUsage  # Sanic's 400; "quiet": a client's mistake is not logged as a server error
 
 
 def _body(request: Request) -> Dict[Text, Any]:
