@@ -80,11 +80,16 @@ def start_servers(
         cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{rasa_port}"
-    _wait_until(lambda: requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).ok,
-                STARTUP_SECONDS, "action server", actions, action_log)
-    _wait_until(lambda: requests.get(f"{url}/status?token={token}", timeout=2).ok,
-                STARTUP_SECONDS, "Rasa server", rasa, rasa_log)
-    return RasaServer(url=url, token=token, db_path=db_path, processes=[rasa, actions])
+    server = RasaServer(url=url, token=token, db_path=db_path, processes=[rasa, actions])
+    try:
+        _wait_until(lambda: requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).ok,
+                    STARTUP_SECONDS, "action server", actions, action_log)
+        _wait_until(lambda: requests.get(f"{url}/status?token={token}", timeout=2).ok,
+                    STARTUP_SECONDS, "Rasa server", rasa, rasa_log)
+    except BaseException:
+        stop_servers(server)  # neither process outlives a failed start
+        raise
+    return server
 
 
 def stop_servers(server: RasaServer) -> None:
