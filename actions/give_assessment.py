@@ -7,11 +7,9 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.findings import details_from, findings_from
+from actions.channel_capabilities import shows_custom_payloads
 from triage import engine
 from triage.card import build_card, card_as_text
-
-# Channels that would show the card's data as raw JSON: they get the text only.
-TEXT_ONLY_CHANNELS = {"cmdline", "telegram", "slack"}
 
 
 class ActionGiveAssessment(Action):
@@ -25,7 +23,7 @@ class ActionGiveAssessment(Action):
         card = build_card(assessment)
         for text in card_as_text(card):
             dispatcher.utter_message(text=text)
-        if tracker.get_latest_input_channel() not in TEXT_ONLY_CHANNELS:
+        if shows_custom_payloads(tracker):
             dispatcher.utter_message(json_message=card)  # the widget draws the card from this
         events: List[EventType] = [
             SlotSet("triage_level", assessment.level),

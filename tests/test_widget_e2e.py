@@ -8,6 +8,7 @@ person to look at.
 """
 
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Iterator
 
@@ -375,4 +376,33 @@ def test_an_unreachable_server_gives_a_calm_note_and_nothing_is_lost(new_page, r
     page.locator(".tt-launcher").wait_for(state="visible")
     assert not page.locator(".tt-note").count()  # the note is not kept
     assert user_texts(page)[-1] == "my thumb twitches"
+    assert not page.errors
+
+
+def test_delete_my_data_clears_the_widget_and_the_server(new_page, rasa_server):
+    page = new_page(1280, 800)
+    open_widget(page)
+    type_message(page, "my eyelid twitches since the zanzibarquay holiday")
+    store = "JSON.parse(localStorage.getItem('twitchTriage.widget.v1'))"
+    sender = page.evaluate(f"{store}.sender")
+
+    page.locator(".tt-input").fill("delete my data")
+    page.locator(".tt-input").press("Enter")
+    page.wait_for_function(
+        f"""() => {{
+            const root = {IN_WIDGET};
+            return root.querySelector('.tt-panel').getAttribute('aria-busy') === 'false'
+                && root.querySelector('.tt-log').textContent.includes('deleted');
+        }}""",
+        timeout=REPLY_TIMEOUT_MS,
+    )
+    assert not user_texts(page), "nothing of the conversation is left on the screen"
+    assert "deleted" in last_bot_text(page)
+    assert page.evaluate(f"{store}.sender") != sender, "a new conversation gets a new id"
+    assert "zanzibarquay" not in page.evaluate("localStorage.getItem('twitchTriage.widget.v1')")
+    page.reload()
+    page.locator(".tt-launcher").wait_for(state="visible")
+    assert not user_texts(page)
+    with sqlite3.connect(rasa_server.db_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0] == 0
     assert not page.errors

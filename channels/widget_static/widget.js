@@ -397,6 +397,9 @@
 
   function showReply(messages) {
     if (!Array.isArray(messages)) messages = [];
+    if (messages.some(function (m) { return m && m.custom && m.custom.conversation_deleted === true; })) {
+      forgetConversation(); // the server has erased it: keep no copy in this browser either
+    }
     var card = null;
     messages.forEach(function (m) { if (m && isCard(m.custom)) card = m.custom; });
     var phrases = card ? cardPhrases(card) : [];
@@ -501,6 +504,13 @@
     state.open = false;
     saveState();
     launcher.focus();
+  }
+
+  function forgetConversation() {
+    state.sender = newSenderId();
+    state.items = [];
+    while (log.firstChild) log.removeChild(log.firstChild);
+    saveState();
   }
 
   function startOver() {

@@ -1,0 +1,91 @@
+"""The SQL tracker store, made to forget: a conversation is erased when the person asks
+(`action_delete_my_data`) and once it has been idle longer than the retention period.
+
+Rasa saves a tracker after the actions of a turn have run, so an action cannot remove it
+itself: the erasure happens here, in place of that save. SQLite's `secure_delete` makes
+the erased rows unreadable in the file too, not just unlisted.
+"""
+
+import logging
+import time
+from typing import Any, Optional, Text
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+ERASE_ACTION = "action_delete_my_data"
+SECONDS_PER_DAY = 24 * 60 * 60
+PURGE_INTERVAL_SECONDS = 60 * 60
+
+
+class ErasableSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, retention_days: Optional[float] = 30, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _enable_secure_delete)
+            self.engine.dispose()  # connections opened so far lack the pragma
+        self.retention_seconds = float(retention_days) * SECONDS_PER_DAY if retention_days else None
+        self._last_purge = 0.0
+        self.purge_expired()
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        if erasure_requested(tracker):
+            self.erase(tracker.sender_id)
+            return
+        await super().save(tracker)
+        if time.time() - self._last_purge > PURGE_INTERVAL_SECONDS:
+            self.purge_expired()
+
+    def erase(self, sender_id: Text) -> int:
+        """Deletes every event of one conversation, in all its sessions."""
+        with self.session_scope() as session:
+            erased = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+        logger.info("Erased a conversation on request (%d events).", erased)
+        return erased
+
+    def purge_expired(self, now: Optional[float] = None) -> int:
+        """Deletes conversations whose latest event is older than the retention period."""
+        self._last_purge = time.time()
+        if not self.retention_seconds:
+            return 0
+        cutoff = (now or time.time()) - self.retention_seconds
+        expired = (
+            sa.select(self.SQLEvent.sender_id)
+            .group_by(self.SQLEvent.sender_id)
+            .having(sa.func.max(self.SQLEvent.timestamp) < cutoff)
+        )
+        with self.session_scope() as session:
+            purged = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id.in_(expired.scalar_subquery()))
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+        if purged:
+            logger.info("Deleted %d events of conversations past the retention period.", purged)
+        return purged
+
+
+def erasure_requested(tracker: DialogueStateTracker) -> bool:
+    """Whether the erase action ran in the turn being saved (since the last user message)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, ActionExecuted) and event.action_name == ERASE_ACTION:
+            return True
+    return False
+
+
+def _enable_secure_delete(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA secure_delete = ON")
+    cursor.close()
