@@ -45,15 +45,19 @@ $(SPACY_MODEL)/meta.json: $(VENV)/.installed twitch_nlp/pipeline.py twitch_nlp/l
 
 train: $(RASA_MODEL)
 
-$(RASA_MODEL): $(SPACY_MODEL)/meta.json config.yml $(wildcard domain/*.yml data/*.yml twitch_nlp/*.py policies/*.py)
+# The follow-up questions are worded in the knowledge file; the domain gets them from there.
+domain/questions.yml: triage/knowledge.yml scripts/build_question_responses.py
+	$(PY) -m scripts.build_question_responses $@
+
+$(RASA_MODEL): $(SPACY_MODEL)/meta.json config.yml domain/questions.yml $(wildcard domain/*.yml data/*.yml twitch_nlp/*.py policies/*.py)
 	$(RASA) train --domain domain --fixed-model-name twitch-triage --out models
 
 # The widget's tests drive Debian's chromium with Playwright (never `playwright install`).
 browser:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-validate: $(VENV)/.installed
-	$(RASA) data validate --domain domain --fail-on-warnings
+validate: $(VENV)/.installed domain/questions.yml
+	$(PY) -m scripts.validate_data
 
 actions: install
 	$(RASA) run actions --actions actions --port $(ACTION_SERVER_PORT)

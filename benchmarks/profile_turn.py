@@ -90,12 +90,13 @@ def _wrap_sync(cls, name: str, stage: str) -> None:
 def instrument() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
-    from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.utils.endpoints import EndpointConfig
 
-    _wrap_async(SQLTrackerStore, "retrieve", "tracker_load")
-    _wrap_async(SQLTrackerStore, "save", "tracker_save")
+    from stores.erasable_sql_tracker_store import ErasableSQLTrackerStore
+
+    _wrap_async(ErasableSQLTrackerStore, "retrieve", "tracker_load")
+    _wrap_async(ErasableSQLTrackerStore, "save", "tracker_save")
     _wrap_async(MessageProcessor, "parse_message", "nlu")
     _wrap_sync(MessageProcessor, "_predict_next_with_tracker", "policies")
     _wrap_async(EndpointConfig, "request", "action_server_http")
@@ -128,15 +129,17 @@ def medians(rows: List[Dict[str, float]]) -> Dict[str, float]:
 
 async def main(args: argparse.Namespace) -> dict:
     from rasa.core.agent import Agent
-    from rasa.core.tracker_store import SQLTrackerStore
     from rasa.utils.endpoints import EndpointConfig
+
+    from stores.erasable_sql_tracker_store import ErasableSQLTrackerStore
 
     scripts = json.loads(Path(args.scripts).read_text())
     instrument()
     load_start = time.perf_counter()
     # the domain comes with the model; the store only needs one for deserialising
     agent = Agent.load(args.model, action_endpoint=EndpointConfig(args.action_url))
-    agent.tracker_store = SQLTrackerStore(agent.domain, dialect="sqlite", db=args.db)
+    # the store endpoints.yml configures
+    agent.tracker_store = ErasableSQLTrackerStore(domain=agent.domain, dialect="sqlite", db=args.db)
     agent.processor.tracker_store = agent.tracker_store
     load_seconds = time.perf_counter() - load_start
 

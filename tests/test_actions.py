@@ -3,7 +3,6 @@
 import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
 
-from actions.ask_questions import make_ask_action
 from actions.extract_findings import ActionExtractFindings
 from actions.give_assessment import ActionGiveAssessment
 from actions.triage_form import ValidateTriageForm
@@ -133,13 +132,6 @@ async def test_assessment_never_says_what_someone_has(make_tracker, dispatcher, 
     await ActionGiveAssessment().run(dispatcher, tracker, domain)
     texts = " ".join(message["text"] or "" for message in dispatcher.messages).lower()
     assert "you have" not in texts and "diagnosed" not in texts
-
-
-async def test_questions_offer_yes_no_not_sure_buttons(make_tracker, dispatcher, domain):
-    await make_ask_action("cramps")().run(dispatcher, make_tracker(), domain)
-    (message,) = dispatcher.messages
-    assert "cramps" in message["text"]
-    assert [button["payload"] for button in message["buttons"]] == ["/affirm", "/deny", "/unsure"]
 
 
 async def test_a_reply_opening_with_no_answers_the_open_question(make_tracker, dispatcher, domain):
