@@ -68,14 +68,17 @@ chat: train
 	  $(PY) scripts/wait_for_port.py $(ACTION_SERVER_PORT) && \
 	  $(RASA) shell --model $(RASA_MODEL) --endpoints endpoints.yml --port $(RASA_PORT)
 
-# Telegram and Slack are added to the credentials only when their tokens are set (README).
+# Telegram and Slack are added to the credentials only when their tokens are set, and the
+# HTTP API is on only with RASA_AUTH_TOKEN or RASA_JWT_SECRET (README, "Security").
 serve: train
 	@$(PY) -m channels.credentials .rasa/credentials.yml
 	@$(RASA) run actions --actions actions --port $(ACTION_SERVER_PORT) >action-server.log 2>&1 & \
 	  trap "kill $$! 2>/dev/null" EXIT; \
 	  $(PY) scripts/wait_for_port.py $(ACTION_SERVER_PORT) && \
 	  $(RASA) run --model $(RASA_MODEL) --endpoints endpoints.yml --credentials .rasa/credentials.yml \
-	    --port $(RASA_PORT) $${RASA_AUTH_TOKEN:+--enable-api --auth-token "$$RASA_AUTH_TOKEN"} \
+	    --port $(RASA_PORT) $$([ -z "$$RASA_AUTH_TOKEN$$RASA_JWT_SECRET" ] || echo --enable-api) \
+	    $${RASA_AUTH_TOKEN:+--auth-token "$$RASA_AUTH_TOKEN"} \
+	    $${RASA_JWT_SECRET:+--jwt-secret "$$RASA_JWT_SECRET" --jwt-method HS256} \
 	    $${WIDGET_CORS_ORIGINS:+--cors $$WIDGET_CORS_ORIGINS}
 
 telegram-webhook: install
