@@ -3,11 +3,12 @@ the token-protected HTTP API and the SQLite tracker store) for tests and measure
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -24,7 +25,21 @@ class RasaServer:
     url: str
     token: str
     db_path: Path
-    processes: List[subprocess.Popen]
+    processes: List[subprocess.Popen]  # [rasa, actions]
+    # What restart_process needs to start one of them again on the same port and db.
+    action_url: Optional[str] = None
+    workdir: Optional[Path] = None
+    commands: Dict[str, List[str]] = field(default_factory=dict)
+    env: Dict[str, str] = field(default_factory=dict)
+    logs: Dict[str, List[Path]] = field(default_factory=dict)  # every log file, oldest first
+
+    @property
+    def rasa(self) -> subprocess.Popen:
+        return self.processes[0]
+
+    @property
+    def actions(self) -> subprocess.Popen:
+        return self.processes[1]
 
 
 def _free_port() -> int:
@@ -69,18 +84,24 @@ def start_servers(
         **(extra_env or {}),
     }
     action_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
+    commands = {
+        "actions": [RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        "rasa": [RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml",
+                 "--credentials", str(credentials), "--port", str(rasa_port),
+                 "--enable-api", "--auth-token", token],
+    }
     actions = subprocess.Popen(
-        [RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
-        cwd=ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
+        commands["actions"], cwd=ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
     )
     rasa = subprocess.Popen(
-        [RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml",
-         "--credentials", str(credentials), "--port", str(rasa_port),
-         "--enable-api", "--auth-token", token],
-        cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
+        commands["rasa"], cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{rasa_port}"
-    server = RasaServer(url=url, token=token, db_path=db_path, processes=[rasa, actions])
+    server = RasaServer(
+        url=url, token=token, db_path=db_path, processes=[rasa, actions],
+        action_url=f"http://127.0.0.1:{action_port}", workdir=workdir, commands=commands,
+        env=env, logs={"rasa": [rasa_log], "actions": [action_log]},
+    )
     try:
         _wait_until(lambda: requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).ok,
                     STARTUP_SECONDS, "action server", actions, action_log)
@@ -100,3 +121,50 @@ def stop_servers(server: RasaServer) -> None:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+# ---- one process at a time (crash-recovery tests) -------------------------------------
+
+_INDEX = {"rasa": 0, "actions": 1}
+
+
+def _health_check(server: RasaServer, which: str):
+    if which == "rasa":
+        return lambda: requests.get(f"{server.url}/status?token={server.token}", timeout=2).ok
+    return lambda: requests.get(f"{server.action_url}/health", timeout=2).ok
+
+
+def kill_process(server: RasaServer, which: str, sig: int = signal.SIGKILL) -> int:
+    """Sends `sig` (default SIGKILL: no clean shutdown) to "rasa" or "actions"; waits for it
+    to be gone. Returns its exit code (-9 after a SIGKILL)."""
+    process = server.processes[_INDEX[which]]
+    if process.poll() is None:
+        process.send_signal(sig)
+    return process.wait(timeout=60)
+
+
+def start_process(server: RasaServer, which: str) -> Path:
+    """Starts "rasa" or "actions" again with the same command line, port, token and SQLite
+    db as start_servers did (the old one must be gone); waits until it answers. Its output
+    goes to a new log file (rasa.2.log, ...), returned and appended to server.logs[which]."""
+    if not server.commands:
+        raise RuntimeError("this RasaServer was not made by start_servers")
+    index = _INDEX[which]
+    if server.processes[index].poll() is None:
+        raise RuntimeError(f"the {which} process {server.processes[index].pid} is still running")
+    logs = server.logs.setdefault(which, [])
+    log = server.workdir / f"{which}.{len(logs) + 1}.log"
+    process = subprocess.Popen(
+        server.commands[which], cwd=ROOT, env=server.env, stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    server.processes[index] = process
+    logs.append(log)
+    _wait_until(_health_check(server, which), STARTUP_SECONDS, f"restarted {which}", process, log)
+    return log
+
+
+def restart_process(server: RasaServer, which: str, sig: int = signal.SIGKILL) -> Path:
+    """kill_process then start_process: a crash (SIGKILL by default) and a fresh start."""
+    kill_process(server, which, sig)
+    return start_process(server, which)

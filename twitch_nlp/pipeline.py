@@ -10,6 +10,7 @@ SpacyNLP can load it from that path. Importing this module registers the factori
 import difflib
 import gzip
 import json
+import math
 import re
 import sys
 from functools import cached_property, lru_cache
@@ -207,9 +208,12 @@ def duration_in_days(text: str) -> Optional[float]:
     found = []
     for match in DURATION_RE.finditer(text):
         count = match.group("count").lower()
-        number = float(count) if count[0].isdigit() else NUMBER_WORDS[count]
-        unit = match.group("unit").lower().rstrip("s")
-        found.append(number * UNIT_DAYS[unit])
+        number = float(count) if count[0].isdigit() else NUMBER_WORDS.get(count)
+        unit_days = UNIT_DAYS.get(match.group("unit").lower().rstrip("s"))
+        # Skipped: lookalike letters that IGNORECASE lets match ("ſeven", "dayſ") and
+        # counts too big for a float ("999...9 days" is infinite days).
+        if number is not None and unit_days is not None and math.isfinite(number * unit_days):
+            found.append(number * unit_days)
     if not found:
         found = [days for pattern, days in SINCE_RE.items() if pattern.search(text)][:1]
     # The longest span mentioned is how long it has been going on.
