@@ -17,6 +17,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 import policies.action_reply_validation  # noqa: F401  (faster checks of action-server replies)
+import policies.action_server_outage  # noqa: F401  (an answer even when the action server is down)
 
 ASSESSMENT_ACTION = "action_give_assessment"
 
