@@ -13,7 +13,8 @@ from typing import Any, List
 
 from rasa.core.actions.action import Action, create_bot_utterance
 from rasa.core.processor import MessageProcessor
-from rasa.shared.core.events import Event
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import Event, FollowupAction
 from rasa.shared.exceptions import RasaException
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,8 @@ class _AnswerEvenIfUnreachable:
                 raise
             logger.error("The action server is unreachable; '%s' answered that it is.", self._action.name())
             message = await nlg.generate(UNAVAILABLE_RESPONSE, tracker, output_channel.name())
-            return [create_bot_utterance(message)] if message else []
+            # Then wait for the person: predicting on would only reach the same dead server.
+            return [create_bot_utterance(message), FollowupAction(ACTION_LISTEN_NAME)]
 
 
 _run_action = MessageProcessor._run_action
