@@ -657,68 +657,42 @@ def where_time_goes(stock: Bot, ours: Bot) -> List[str]:
     return lines
 
 
+# What is left to try for each stage of a turn, once the figures say it matters.
+NEXT_STEPS = {
+    "nlu": "the spaCy pipeline with medspaCy ConText, then DIET; profile `twitch_nlp` with the "
+           "cProfile listing below before changing either",
+    "action_server_http": "two calls per form turn (the custom slot mapping and the form's "
+                          "validation), each carrying the whole tracker and domain; "
+                          "`enable_selected_domain_for_action: true` would drop the domain",
+    "policies": "RulePolicy and Memoization turn the whole history into states at every "
+                "prediction; this grows with the conversation",
+    "tracker_load": "Rasa rebuilds the tracker from every event of the session; "
+                    "`session_expiration_time` bounds a session",
+    "tracker_save": "one SQLite commit per turn (WAL mode, pooled connections)",
+    "action_response_validation": "checked with a validator built once "
+                                  "(policies/action_reply_validation.py)",
+    "tracker_copy": "copies replay every event",
+}
+
+
 def proposals(stock: Bot, ours: Bot) -> List[str]:
-    """Proposals, each tied to the figure that motivates it (computed, not assumed)."""
-    o = ours.results
-    prof = o.get("profile") or {}
-    st = prof.get("short_turns") or {}
-    last = prof.get("long_last_turns") or {}
-    total = st.get("total") or 0
+    """Where to look next, stages ranked by the time measured in this run."""
+    prof = ours.results.get("profile") or {}
+    short, last = prof.get("short_turns") or {}, prof.get("long_last_turns") or {}
     items = []
-
-    def share(key: str, row: Dict[str, float]) -> str:
-        t = row.get("total") or 0
-        return f"{round(100 * (row.get(key) or 0) / t)}%" if t else "?"
-
-    if st:
-        items.append(
-            f"* **Validating action server responses** takes {st.get('action_response_validation')} ms "
-            f"of a {total} ms turn ({share('action_response_validation', st)}). Rasa 3.6 "
-            "`RemoteAction._validate_action_result` calls `jsonschema.validate(response, spec)` for "
-            "every action server call, and `jsonschema.validate` first re-checks the *schema* against "
-            "the JSON Schema meta-schema (`check_schema`): about 60 ms per call measured here with "
-            "jsonschema 4.17.3, versus about 5 ms with a validator built once. Cheapest fixes, in "
-            "order: (1) make fewer action server calls per turn (below); (2) replace the "
-            "`action_ask_<finding>` custom actions by `utter_ask_<finding>` responses with buttons "
-            "(the question texts are static per finding), saving one call per form turn; "
-            "(3) a tiny patch loaded with the model (e.g. from the custom policy module) that caches "
-            "`jsonschema.validators.validator_for(spec)(spec)` and reuses it in "
-            "`RemoteAction._validate_action_result` - a monkey-patch of Rasa, so pin and test it.")
-        items.append(
-            f"* **Policies** take {st.get('policies')} ms of a {total} ms turn ({share('policies', st)}); "
-            "they run once per predicted action (a form turn predicts several). TEDPolicy (and "
-            "its featurisation) is the expensive member; with RulePolicy + Memoization covering "
-            "the rules/forms, measure `rasa test core` with TEDPolicy removed, or with "
-            "`max_history` 3 and a smaller `transformer_size`/`number_of_transformer_layers`, "
-            "and keep it only if story accuracy needs it.")
-        items.append(
-            f"* **NLU** takes {st.get('nlu')} ms ({share('nlu', st)}). The spaCy pipeline plus "
-            "medspaCy ConText runs on every message; ConText and the lexicon matcher are the "
-            "candidates (profile `twitch_nlp` with the cProfile listing below). Cache parses of "
-            "exact repeated texts (button payloads like `/deny` skip NLU already) only if the "
-            "cProfile shows the spaCy part dominating.")
-        items.append(
-            f"* **Action server**: {st.get('action_server_calls')} HTTP calls per turn, "
-            f"{st.get('action_server_http')} ms ({share('action_server_http', st)}). Each call "
-            "carries the whole tracker and the whole domain. Set "
-            "`enable_selected_domain_for_action: true` under `action_endpoint` in endpoints.yml "
-            "(the domain is then sent only to actions that declare they need it) and check "
-            "whether the actions read anything beyond slots and the latest message.")
-        items.append(
-            f"* **History growth**: in the last turns of the long conversation `tracker.copy()` "
-            f"costs {last.get('tracker_copy')} ms ({last.get('tracker_copies')} copies, "
-            f"{share('tracker_copy', last)}) and the store load {last.get('tracker_load')} ms / save "
-            f"{last.get('tracker_save')} ms. Rasa replays every event for each copy and "
-            "re-serialises the tracker to SQLite; `session_config.session_expiration_time` "
-            "bounds how much history a session carries.")
+    total = short.get("total") or 0
+    for stage in sorted(NEXT_STEPS, key=lambda key: -(short.get(key) or 0)):
+        if total:
+            ms, late = short.get(stage) or 0, last.get(stage)
+            growth = f", {late} ms at the end of the long conversation" if late is not None else ""
+            items.append(f"* **{stage}**: {ms} ms of a {total} ms turn "
+                         f"({round(100 * ms / total)}%{growth}): {NEXT_STEPS[stage]}.")
     items.append(
-        "* **Concurrency**: one Sanic worker and a Python event loop whose NLU/policy work is "
-        "CPU-bound, so requests queue: p95 at 20 users is roughly (20 x single-user latency). "
-        "Several Sanic workers (`SANIC_WORKERS=2` on this 2-core machine) need a shared lock "
-        "store (`lock_store: type: redis`) so one conversation's messages stay ordered; the "
-        "SQLite tracker store should then become PostgreSQL (SQLite serialises writers). "
-        "The action server can run with `--workers`, but is not the bottleneck unless the "
-        "figures above say so.")
+        "* **Concurrency**: one Sanic worker whose NLU and policy work is CPU-bound, so at 20 "
+        "users requests queue and p95 is about 20 x the single-user time. Several Sanic workers "
+        "(`SANIC_WORKERS`) need Rasa's Redis lock store so one conversation's messages stay in "
+        "order, and the SQLite store would then see concurrent writers (PostgreSQL is the usual "
+        "choice); on 2 cores shared with the action server the gain is bounded by 2x.")
     return items
 
 
