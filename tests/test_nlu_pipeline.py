@@ -280,6 +280,7 @@ def test_more_reply_openings(nlp, text, answer):
         ("yes my legs feel weak", ("describe_symptoms", 0.9), None),
         ("no idea, is it ALS?", ("ask_is_it_als", 0.5), None),
         ("my calves twitch", ("describe_symptoms", 0.99), None),
+        ("I have a sore back", ("out_of_scope", 0.5), None),
     ],
 )
 def test_a_short_literal_reply_decides_the_intent(nlp, text, diet, expected):
@@ -288,3 +289,27 @@ def test_a_short_literal_reply_decides_the_intent(nlp, text, diet, expected):
     message = {"text": text, "entities": entities_from_doc(nlp(text)),
                "intent": {"name": diet[0], "confidence": diet[1]}}
     assert answer_intent(message, AnswerIntentClassifier.get_default_config()) == expected
+
+
+def test_a_time_after_another_symptom_describes_that_symptom(nlp):
+    """ "cramps at night" says when the cramps come, not that the twitching is at rest."""
+    answers, _ = findings(nlp, "I sweat buckets all day and get cramps at night")
+    assert "benign_pattern" not in answers and answers["cramps"] == "yes"
+    answers, _ = findings(nlp, "my calves twitch at night and I get cramps")
+    assert answers["benign_pattern"] == "yes"
+
+
+def test_running_on_coffee_is_not_exercise(nlp):
+    _, details = findings(nlp, "I sleep 5 hrs and run on espresso")
+    assert details == {"caffeine"}
+    _, details = findings(nlp, "upped my running mileage")
+    assert details == {"exercise"}
+
+
+def test_a_reply_that_is_only_an_answer_overrules_any_guess(nlp):
+    from twitch_nlp.answer_intent import AnswerIntentClassifier, answer_intent
+
+    text = "difficult to say"
+    message = {"text": text, "entities": entities_from_doc(nlp(text)),
+               "intent": {"name": "ask_twitch_vs_tremor", "confidence": 0.9}}
+    assert answer_intent(message, AnswerIntentClassifier.get_default_config()) == "unsure"

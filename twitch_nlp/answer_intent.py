@@ -4,7 +4,8 @@ DIET guesses intents from examples, and a short reply such as "ya, now and then"
 "no everything's normal" or "nuh uh" sits between an answer and a description. When a
 message opens with a literal answer (the `answer` entity of FindingExtractor), names no
 finding, asks nothing and is short, the answer decides the intent, unless DIET is
-confident that it is something else altogether ("nope, bye" stays a goodbye).
+confident that it is something else altogether ("nope, bye" stays a goodbye). A message
+that is nothing but the answer ("difficult to say") is that answer whatever DIET thinks.
 """
 
 import re
@@ -35,8 +36,13 @@ def answer_intent(message: Dict[Text, Any], config: Dict[Text, Any]) -> Any:
     if "?" in text or len(WORD.findall(text)) > config["max_words"]:
         return None
     intent = message.get(INTENT) or {}
-    if intent.get("name") not in config["answer_like_intents"] and (intent.get("confidence") or 0) >= config["keep_above"]:
-        return None
+    alone = any(e.get("alone") for e in entities if e.get("entity") == "answer")
+    first = WORD.findall(text.lower())[:1]
+    if not alone and not (first and first[0] in config["answer_words"]):
+        return None  # "I have a headache": a statement that happens to open like "I have"
+    if (not alone and intent.get("name") not in config["answer_like_intents"]
+            and (intent.get("confidence") or 0) >= config["keep_above"]):
+        return None  # DIET is sure of something else, and there is more than the answer
     return ANSWER_INTENTS[answers[0]]
 
 
@@ -46,6 +52,12 @@ class AnswerIntentClassifier(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {
             "max_words": 8,
+            # first words that make a reply an answer; "I have ...", "it is ..." may be statements
+            "answer_words": ["yes", "yeah", "yep", "yup", "ya", "yea", "yess", "yah", "aye", "sure",
+                             "definitely", "absolutely", "correct", "indeed", "totally", "no", "nope",
+                             "nah", "nop", "naw", "nay", "nuh", "negative", "not", "maybe", "idk",
+                             "dunno", "unsure", "possibly", "perhaps", "probably", "could", "difficult",
+                             "hard", "tough", "kinda", "kind", "sort", "who"],
             # DIET's guesses that a literal answer may overrule at any confidence
             "answer_like_intents": ["affirm", "deny", "unsure", "describe_symptoms"],
             # any other intent is kept when DIET is at least this sure of it

@@ -48,6 +48,15 @@ def _reversed(span: Any) -> bool:
     return any(t.norm_ in DENIAL_REVERSERS or t.lower_ in DENIAL_REVERSERS for t in doc[start:span.end])
 
 
+PATTERN = "benign_pattern"   # when and where the twitches show ("at night", "at rest")
+
+
+def _qualifies_another(span: Any, spans: List[Any]) -> bool:
+    """ "cramps at night", "sweats in bed": the time belongs to the symptom just before."""
+    return any(other is not span and other.label_.split("|")[0] != PATTERN and 0 <= span.start - other.end <= 1
+               for other in spans)
+
+
 def value_of(span: Any, finding: Text, kind: Text) -> Optional[Text]:
     """yes / no / unsure for one finding span, or None when it reports nothing."""
     if span._.is_family:
@@ -72,10 +81,11 @@ def value_of(span: Any, finding: Text, kind: Text) -> Optional[Text]:
 def entities_from_doc(doc: Any) -> List[Dict[Text, Any]]:
     """Finding, detail and duration entities for one spaCy doc."""
     entities = []
-    for span in list(doc.ents) + list(doc._.extra_findings):
+    spans = list(doc.ents) + list(doc._.extra_findings)
+    for span in spans:
         finding, detail, kind = span.label_.split("|")
         value = value_of(span, finding, kind)
-        if value is None:
+        if value is None or (finding == PATTERN and _qualifies_another(span, spans)):
             continue
         position = {"start": span.start_char, "end": span.end_char}
         if finding != DETAIL_ONLY:
@@ -83,7 +93,9 @@ def entities_from_doc(doc: Any) -> List[Dict[Text, Any]]:
         if detail and value == "yes":
             entities.append({"entity": "detail", "value": detail, **position})
     if doc._.answer:
-        entities.append({"entity": "answer", "value": doc._.answer, "start": 0, "end": len(doc.text)})
+        # "alone": the message is only that answer ("nuh uh", "not sure tbh")
+        entities.append({"entity": "answer", "value": doc._.answer, "start": 0, "end": len(doc.text),
+                         "alone": bool(doc._.answer_alone)})
     days = doc._.duration_days
     if days is not None:
         entities.append({"entity": "duration", "value": str(round(days)), "start": 0, "end": len(doc.text)})

@@ -34,6 +34,8 @@ if not Doc.has_extension("duration_days"):
     Doc.set_extension("duration_days", default=None)
 if not Doc.has_extension("answer"):
     Doc.set_extension("answer", default=None)
+if not Doc.has_extension("answer_alone"):   # the message is only that answer ("nuh uh")
+    Doc.set_extension("answer_alone", default=False)
 # Findings whose words overlap a longer finding of another kind ("raised my levothyroxine
 # dose" is a medicine change and a thyroid history): doc.ents cannot overlap.
 if not Doc.has_extension("extra_findings"):
@@ -74,7 +76,7 @@ def _phrase_entries(lexicon: dict) -> List[Tuple[str, Optional[str], str, str]]:
 def _phrase_words(lexicon: dict) -> Iterable[str]:
     """Every word of the lexicon's phrases and word classes (the typo corrector's vocabulary)."""
     for _, _, phrase, _ in _phrase_entries(lexicon):
-        yield from (word for word in phrase.split() if word != GAP and not WORD_CLASS.fullmatch(word))
+        yield from (word.lstrip("=") for word in phrase.split() if word != GAP and not WORD_CLASS.fullmatch(word))
     for words in (lexicon.get("word_classes") or {}).values():
         yield from words
 
@@ -176,6 +178,9 @@ class FindingMatcher:
         for part in phrase.split():
             if part == GAP:
                 pattern += [{"OP": "?"}] * MAX_GAP
+                continue
+            if part.startswith("=") and len(part) > 1:   # this very word, not its lemma
+                pattern.append({"LOWER": part[1:].lower()})
                 continue
             word_class = WORD_CLASS.fullmatch(part)
             if word_class:
@@ -316,8 +321,18 @@ class AnswerDetector:
     def __call__(self, doc: Doc) -> Doc:
         text = re.sub(r"^[^\w]+", "", doc.text.lower().replace("’", "'"))
         text = re.sub(r"^(um+|uh+|well|hmm+|so|oh|erm)\b[\s,.]*", "", text)
-        doc._.answer = next((answer for pattern, answer in self.patterns if pattern.match(text)), None)
+        doc._.answer, doc._.answer_alone = None, False
+        for pattern, answer in self.patterns:
+            match = pattern.match(text)
+            if match:
+                doc._.answer = answer
+                doc._.answer_alone = bool(NOTHING_MORE.fullmatch(text[match.end():]))
+                break
         return doc
+
+
+# What may follow a reply that is only an answer ("nope lol", "not sure tbh").
+NOTHING_MORE = re.compile(r"[\W_]*(?:(?:lol|tbh|honestly|really|mate|then|haha|sorry)[\W_]*)?")
 
 
 @Language.factory("twitch_context")
