@@ -97,8 +97,9 @@ test: validate train browser
 	$(MAKE) test-stories
 
 # Reports, never fails on unmet goals: results/eval/report.md and its confusion matrices.
+# EVAL_PARTS=heldout,triage runs only those parts (a quick look; cv takes ~13 min).
 eval: train
-	$(PY) -m evaluation.evaluate
+	$(PY) -m evaluation.evaluate $(if $(EVAL_PARTS),--parts $(EVAL_PARTS))
 
 # Figures, not pass/fail: trains and serves both bots, load on 127.0.0.1 only.
 bench: $(SPACY_MODEL)/meta.json

@@ -1,6 +1,7 @@
 """`make eval`: an honest evaluation of the twitch-triage assistant.
 
     python -m evaluation.evaluate          (from the repository root, PYTHONPATH=.)
+    python -m evaluation.evaluate --parts heldout,triage   (only some parts, for a quick look)
 
 1. NLU cross-validation (`rasa test nlu --cross-validation --folds 5`) on data/nlu.yml.
 2. Held-out messages (evaluation/heldout_messages.yml, never trained on): intent and
@@ -516,22 +517,9 @@ def write_report(sections: dict, failures: Dict[str, str], overlap, started: flo
 
 # --------------------------------------------------------------------------- main
 
-def main() -> int:
-    started = time.monotonic()
-    OUT.mkdir(parents=True, exist_ok=True)
-    sections: Dict[str, dict] = {}
-    failures: Dict[str, str] = {}
-    overlap = []
-
-    messages = []
-    try:
-        messages = load_heldout()
-        overlap = overlap_with_training(messages)
-        log(f"held-out set: {len(messages)} messages, {len(overlap)} near-duplicates of training data")
-    except Exception:
-        failures["held-out set"] = traceback.format_exc()
-
-    # Held-out parsing and triage share one pair of real servers.
+def run_on_servers(parts: Tuple[str, ...], messages: List[dict], sections: Dict[str, dict],
+                   failures: Dict[str, str]) -> None:
+    """The held-out and triage parts, against one pair of real servers."""
     from tools.servers import start_servers, stop_servers
     server = None
     with tempfile.TemporaryDirectory(prefix="twitch-eval-") as workdir:
@@ -545,17 +533,18 @@ def main() -> int:
                     log("held-out messages parsed")
                 except Exception:
                     failures["held-out NLU"] = traceback.format_exc()
-            try:
-                sections["triage"] = evaluate_triage(server.url, server.token)
-                tri = sections["triage"]
-                pairs_level = [(r["expected_level"], r["level"] or "none") for r in tri["rows"]]
-                pairs_cause = [(r["expected_cause"], (r["causes"] or ["none"])[0]) for r in tri["rows"]]
-                confusion_png(OUT / "levels_confusion.png", "Triage level: expected vs. given (66 vignettes)",
-                              LEVELS, pairs_level, "level given by the bot", "expected level")
-                confusion_png(OUT / "causes_confusion.png", "Top cause: expected vs. bot's first cause",
-                              CAUSES, pairs_cause, "bot's top cause", "expected top cause")
-            except Exception:
-                failures["triage"] = traceback.format_exc()
+            if "triage" in parts:
+                try:
+                    sections["triage"] = evaluate_triage(server.url, server.token)
+                    tri = sections["triage"]
+                    pairs_level = [(r["expected_level"], r["level"] or "none") for r in tri["rows"]]
+                    pairs_cause = [(r["expected_cause"], (r["causes"] or ["none"])[0]) for r in tri["rows"]]
+                    confusion_png(OUT / "levels_confusion.png", "Triage level: expected vs. given (66 vignettes)",
+                                  LEVELS, pairs_level, "level given by the bot", "expected level")
+                    confusion_png(OUT / "causes_confusion.png", "Top cause: expected vs. bot's first cause",
+                                  CAUSES, pairs_cause, "bot's top cause", "expected top cause")
+                except Exception:
+                    failures["triage"] = traceback.format_exc()
         except Exception:
             failures["servers"] = traceback.format_exc()
         finally:
@@ -563,10 +552,50 @@ def main() -> int:
                 stop_servers(server)
                 log("servers stopped")
 
-    try:
-        sections["cv"] = run_cross_validation()
-    except Exception:
-        failures["cross-validation"] = traceback.format_exc()
+
+PARTS = ("cv", "heldout", "triage")
+
+
+def parse_parts(argv: List[str]) -> Tuple[str, ...]:
+    """`--parts heldout,triage` runs only those parts (default: all three)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m evaluation.evaluate", description=__doc__.split("\n")[0])
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help="comma-separated subset of: " + ", ".join(PARTS))
+    parts = tuple(p.strip() for p in parser.parse_args(argv).parts.split(",") if p.strip())
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown or not parts:
+        parser.error(f"unknown part(s) {unknown}; choose from {', '.join(PARTS)}")
+    return parts
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parts = parse_parts(sys.argv[1:] if argv is None else argv)
+    started = time.monotonic()
+    OUT.mkdir(parents=True, exist_ok=True)
+    sections: Dict[str, dict] = {}
+    failures: Dict[str, str] = {}
+    overlap = []
+
+    messages = []
+    if "heldout" in parts:
+        try:
+            messages = load_heldout()
+            overlap = overlap_with_training(messages)
+            log(f"held-out set: {len(messages)} messages, {len(overlap)} near-duplicates of training data")
+        except Exception:
+            failures["held-out set"] = traceback.format_exc()
+
+    # Held-out parsing and triage share one pair of real servers.
+    if "heldout" in parts or "triage" in parts:
+        run_on_servers(parts, messages, sections, failures)
+
+    if "cv" in parts:
+        try:
+            sections["cv"] = run_cross_validation()
+        except Exception:
+            failures["cross-validation"] = traceback.format_exc()
 
     try:  # the raw figures, so a report can be re-read or re-drawn without re-running
         (OUT / "raw.json").write_text(json.dumps({"sections": sections, "failures": failures,

@@ -449,6 +449,25 @@ def test_red_flags_still_asked_at_soon():
     assert next_question({"cramps": "yes"}) == "emergency_signs"
 
 
+@pytest.mark.parametrize("known", [
+    {"thyroid_signs": "yes"},
+    {"thyroid_signs": "yes", "medical_history": "yes"},
+    {"fluid_losses": "yes", "tingling": "yes"},
+])
+def test_both_halves_of_a_combination_are_asked_even_when_neither_alone_changes_the_advice(known):
+    """Cramps with palpitations call for 'urgent'. Once another finding already gives
+    'soon' and a strong cause, neither half alone changes the advice, but together they
+    do: both must still be asked, or a same-day picture would end as 'soon'."""
+    findings = {flag: "no" for flag in ("emergency_signs", "weakness", "speech_swallowing", "muscle_wasting")}
+    findings.update(known)
+    asked = []
+    while (question := next_question(findings)) is not None:
+        asked.append(question)
+        findings[question] = "yes" if question in ("cramps", "palpitations") else "no"
+    assert {"cramps", "palpitations"} <= set(asked)
+    assert assess(findings).level == "urgent"
+
+
 def test_every_question_could_change_the_advice():
     """Walk random conversations: each question asked has an answer that changes the
     level or the most likely cause ('ask only what can change the advice')."""
@@ -463,7 +482,19 @@ def test_every_question_could_change_the_advice():
                  (assess({**findings, question: a}).causes or [None])[0])
                 for a in KB.answers(question)
             }
-            assert outcomes != {(base.level, (base.causes or [None])[0])}
+            # ... or, with the other half of a combination still open, the level
+            partners = {
+                other: answers
+                for combination in KB.combinations if question in combination["when"]
+                for other, answers in combination["when"].items()
+                if other != question and other not in findings
+            }
+            raised = any(
+                KB.level_rank[assess({**findings, question: a, other: b}).level]
+                > KB.level_rank[assess({**findings, other: b}).level]
+                for a in KB.answers(question) for other, answers in partners.items() for b in answers
+            )
+            assert raised or outcomes != {(base.level, (base.causes or [None])[0])}
             findings[question] = rng.choice(KB.answers(question))
         assert len(findings) <= len(ASKED)
 

@@ -150,3 +150,166 @@ def test_everyday_words_are_not_corrected_into_findings(nlp, text):
 def test_a_listed_finding_shares_its_negation(nlp):
     answers, _ = findings(nlp, "swallowing and speech fine")
     assert answers == {"speech_swallowing": "no"}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a medicine named by its own name or its class, with a change
+        ("they upped my sertraline and now my arms twitch", {"recent_med_change": "yes"}),
+        ("I started new BP tablets last month", {"recent_med_change": "yes"}),
+        ("came off my antidepressants two weeks ago", {"recent_med_change": "yes"}),
+        ("my doctor doubled my prednisolone dose", {"recent_med_change": "yes"}),
+        ("not on any meds", {"recent_med_change": "no"}),
+        # weakness in what it does to daily life
+        ("my foot keeps catching on the kerb", {"weakness": "yes"}),
+        ("I cant button my shirt anymore", {"weakness": "yes"}),
+        # slang and spelling
+        ("pins n needles in my toes", {"tingling": "yes"}),
+        ("pins&needles in fingers", {"tingling": "yes"}),
+        ("my voice sounds slurry", {"speech_swallowing": "yes"}),
+        ("my kidneys are not working well", {"medical_history": "yes"}),
+        ("I take levothyroxine for an underactive thyroid", {"medical_history": "yes"}),
+    ],
+)
+def test_more_everyday_wordings(nlp, text, expected):
+    answers, _ = findings(nlp, text)
+    assert {k: answers.get(k) for k in expected} == expected
+
+
+def test_taking_medicines_is_not_a_change(nlp):
+    answers, _ = findings(nlp, "I take my meds every day")
+    assert "recent_med_change" not in answers
+
+
+def test_a_medicine_change_and_the_history_it_implies_are_both_read(nlp):
+    """Overlapping words can name two findings: a change and a thyroid history."""
+    answers, details = findings(nlp, "they raised my levothyroxine dose a few weeks back")
+    assert answers == {"recent_med_change": "yes", "medical_history": "yes"}
+    assert "thyroid_disease" in details
+
+
+def test_an_exact_longer_phrase_still_owns_its_words(nlp):
+    answers, _ = findings(nlp, "I have chronic diarrhoea")
+    assert answers == {"medical_history": "yes"}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("nope legs are strong", {"weakness": "no"}),
+        ("no, my strength is totally fine", {"weakness": "no"}),
+        ("I'm fine strength wise but I choke on my spit sometimes", {"weakness": "no", "speech_swallowing": "yes"}),
+        ("my strength isn't normal anymore", {"weakness": "yes"}),
+        ("legs aren't as strong as before", {"weakness": "yes"}),
+        ("I get cramps in my feet but my heart is fine", {"cramps": "yes", "palpitations": "no"}),
+        ("no weakness and i can still run fine", {"weakness": "no", "triggers": None}),
+    ],
+)
+def test_saying_something_is_normal_denies_it(nlp, text, expected):
+    answers, _ = findings(nlp, text)
+    assert {k: answers.get(k) for k in expected} == expected
+
+
+def test_a_hedged_denial_says_nothing_so_the_question_is_asked(nlp):
+    answers, _ = findings(nlp, "I think my strength is ok")
+    assert "weakness" not in answers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the difference between a cramp and a twitch?",
+        "difference between cramp and twitch?",
+        "can caffeine cause twitches?",
+        "can stress alone cause twitching",
+        "how can I tell a tremor from a twitch",
+        "should i start taking potassium tablets",
+        "can twitching cause weakness?",
+        "does ALS make you choke?",
+    ],
+)
+def test_a_question_about_a_topic_reports_nothing(nlp, text):
+    answers, details = findings(nlp, text)
+    assert answers == {} and details == set()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("I drink 6 coffees a day, could that be why?", {"triggers": "yes"}),
+        ("Is it ALS? my hand has become weak too", {"weakness": "yes"}),
+        # a red flag about oneself counts even when asked as a question
+        ("why do I keep dropping things?", {"weakness": "yes"}),
+        ("is it normal that I choke when I drink?", {"speech_swallowing": "yes"}),
+        ("can I have chest pain from twitching? I have it now", {"emergency_signs": "yes"}),
+    ],
+)
+def test_reports_next_to_questions_are_kept(nlp, text, expected):
+    answers, _ = findings(nlp, text)
+    assert {k: answers.get(k) for k in expected} == expected
+
+
+@pytest.mark.parametrize(
+    "text, days",
+    [
+        ("I drink 6 coffees a day", None), ("on dialysis three times a week", None),
+        ("for half a year", 182.5), ("roughly a fortnight", 14), ("since I stopped my pills last week", 7),
+        ("twice a day for a month", 30),
+    ],
+)
+def test_how_often_is_not_how_long(text, days):
+    assert duration_in_days(text) == days
+
+
+@pytest.mark.parametrize("text, answer", [("nuh uh", "no"), ("naw", "no"), ("not 100% sure", "unsure"), ("could be, never checked", "unsure")])
+def test_more_reply_openings(nlp, text, answer):
+    assert nlp(text)._.answer == answer
+
+
+@pytest.mark.parametrize(
+    "text, diet, expected",
+    [
+        ("nuh uh", ("affirm", 0.99), "deny"),
+        ("yeah, most evenings", ("describe_symptoms", 0.98), "affirm"),
+        ("no everything is fine", ("describe_symptoms", 0.9), "deny"),
+        ("not 100% sure", ("describe_symptoms", 0.9), "unsure"),
+        ("could be, never checked", ("ask_lifestyle", 0.3), "unsure"),
+        # DIET keeps what it is sure of, and descriptions or questions stay its call
+        ("nope, bye", ("goodbye", 0.95), None),
+        ("yes my legs feel weak", ("describe_symptoms", 0.9), None),
+        ("no idea, is it ALS?", ("ask_is_it_als", 0.5), None),
+        ("my calves twitch", ("describe_symptoms", 0.99), None),
+        ("I have a sore back", ("out_of_scope", 0.5), None),
+    ],
+)
+def test_a_short_literal_reply_decides_the_intent(nlp, text, diet, expected):
+    from twitch_nlp.answer_intent import AnswerIntentClassifier, answer_intent
+
+    message = {"text": text, "entities": entities_from_doc(nlp(text)),
+               "intent": {"name": diet[0], "confidence": diet[1]}}
+    assert answer_intent(message, AnswerIntentClassifier.get_default_config()) == expected
+
+
+def test_a_time_after_another_symptom_describes_that_symptom(nlp):
+    """ "cramps at night" says when the cramps come, not that the twitching is at rest."""
+    answers, _ = findings(nlp, "I sweat buckets all day and get cramps at night")
+    assert "benign_pattern" not in answers and answers["cramps"] == "yes"
+    answers, _ = findings(nlp, "my calves twitch at night and I get cramps")
+    assert answers["benign_pattern"] == "yes"
+
+
+def test_running_on_coffee_is_not_exercise(nlp):
+    _, details = findings(nlp, "I sleep 5 hrs and run on espresso")
+    assert details == {"caffeine"}
+    _, details = findings(nlp, "upped my running mileage")
+    assert details == {"exercise"}
+
+
+def test_a_reply_that_is_only_an_answer_overrules_any_guess(nlp):
+    from twitch_nlp.answer_intent import AnswerIntentClassifier, answer_intent
+
+    text = "difficult to say"
+    message = {"text": text, "entities": entities_from_doc(nlp(text)),
+               "intent": {"name": "ask_twitch_vs_tremor", "confidence": 0.9}}
+    assert answer_intent(message, AnswerIntentClassifier.get_default_config()) == "unsure"

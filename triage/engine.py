@@ -162,11 +162,33 @@ def _outcome(findings: Mapping[str, str], details: Iterable[str], kb: Knowledge)
     return level, causes[0] if causes else None
 
 
+def _could_raise_level(findings: Mapping[str, str], name: str, level: str, kb: Knowledge) -> bool:
+    """Whether some answer to `name`, alone or completing a combination whose other
+    findings are still open (or already fit it), would make the level more urgent.
+
+    Looking one answer ahead is not enough for combinations: with thyroid signs
+    already making it 'soon', neither cramps nor palpitations alone changes anything,
+    yet both together call for 'urgent', so each must be asked.
+    """
+    rank = kb.level_rank[level]
+    for answer in kb.answers(name):
+        if kb.level_rank.get(kb.findings[name].get("level", {}).get(answer), 0) > rank:
+            return True
+    for combination in kb.combinations:
+        when = combination["when"]
+        if name not in when or kb.level_rank[combination["level"]] <= rank:
+            continue
+        if all(other == name or findings.get(other, answers[0]) in answers for other, answers in when.items()):
+            return True
+    return False
+
+
 def next_question(findings: Optional[Mapping[str, str]], details: Optional[Iterable[str]] = (), kb: Optional[Knowledge] = None) -> Optional[str]:
     """The first unanswered finding whose answer could still change the advice.
 
     Emergency and urgent levels end the questions. Otherwise a finding is worth
-    asking when some answer to it would change the level or the most likely cause.
+    asking when some answer to it could make the level more urgent (on its own or
+    with the rest of a combination still open), or would change the most likely cause.
     """
     kb = kb or load_knowledge()
     findings = _clean(findings, kb)
@@ -177,6 +199,8 @@ def next_question(findings: Optional[Mapping[str, str]], details: Optional[Itera
     for name in kb.asked_findings():
         if name in findings:
             continue
+        if _could_raise_level(findings, name, level, kb):
+            return name
         for answer in kb.answers(name):
             if _outcome({**findings, name: answer}, details, kb) != (level, top_cause):
                 return name

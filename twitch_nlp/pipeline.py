@@ -35,6 +35,17 @@ if not Doc.has_extension("duration_days"):
     Doc.set_extension("duration_days", default=None)
 if not Doc.has_extension("answer"):
     Doc.set_extension("answer", default=None)
+if not Doc.has_extension("answer_alone"):   # the message is only that answer ("nuh uh")
+    Doc.set_extension("answer_alone", default=False)
+# Findings whose words overlap a longer finding of another kind ("raised my levothyroxine
+# dose" is a medicine change and a thyroid history): doc.ents cannot overlap.
+if not Doc.has_extension("extra_findings"):
+    Doc.set_extension("extra_findings", default=[])
+# A finding named inside a question ("can caffeine cause twitching?") is a topic, not a report.
+if not Span.has_extension("in_question"):
+    Span.set_extension("in_question", default=False)
+if not Span.has_extension("question_about_self"):
+    Span.set_extension("question_about_self", default=False)
 
 
 @lru_cache(maxsize=None)
@@ -43,15 +54,35 @@ def load_lexicon(path: Path = LEXICON_FILE) -> dict:
         return yaml.safe_load(handle)
 
 
-def _phrase_entries(lexicon: dict) -> List[Tuple[str, Optional[str], str]]:
-    """(label, detail, phrase) for every phrase; the label is the finding name."""
+# How a phrase reports its finding (the third part of a match label "finding|detail|kind"):
+REPORTS = ""            # the finding is present, unless ConText says otherwise
+DENIAL = "denial"       # "strength is normal": the finding is absent ("not as strong": present)
+DENIED_ONLY = "denied"  # "not on any meds": counts only when denied
+
+
+def _phrase_entries(lexicon: dict) -> List[Tuple[str, Optional[str], str, str]]:
+    """(label, detail, phrase, kind) for every phrase; the label is the finding name."""
     entries = []
     for finding, phrases in lexicon["findings"].items():
-        entries += [(finding, None, phrase) for phrase in phrases or []]
+        entries += [(finding, None, phrase, REPORTS) for phrase in phrases or []]
     for detail, spec in lexicon["details"].items():
         label = spec["finding"] or "detail_only"
-        entries += [(label, detail, phrase) for phrase in spec["phrases"]]
+        entries += [(label, detail, phrase, REPORTS) for phrase in spec["phrases"]]
+    for kind, section in ((DENIAL, "denials"), (DENIED_ONLY, "denied_only")):
+        for finding, phrases in (lexicon.get(section) or {}).items():
+            entries += [(finding, None, phrase, kind) for phrase in phrases or []]
     return entries
+
+
+def _phrase_words(lexicon: dict) -> Iterable[str]:
+    """Every word of the lexicon's phrases and word classes (the typo corrector's vocabulary)."""
+    for _, _, phrase, _ in _phrase_entries(lexicon):
+        yield from (word.lstrip("=") for word in phrase.split() if word != GAP and not WORD_CLASS.fullmatch(word))
+    for words in (lexicon.get("word_classes") or {}).values():
+        yield from words
+
+
+WORD_CLASS = re.compile(r"<(\w+)>")   # "<medicine>" in a phrase: any word of that class
 
 
 COMMON_WORD_LOG_PROBABILITY = -16  # keeps ~49k everyday words, leaves out rare misspellings
@@ -128,27 +159,69 @@ class FindingMatcher:
     """Marks lexicon phrases as doc.ents labelled "finding|detail" ("triggers|caffeine")."""
 
     def __init__(self, nlp: Language):
-        self.matcher = Matcher(nlp.vocab)
+        # Exact phrases own all their words ("chronic diarrhoea" is history, not a fluid loss);
+        # loose ones, with a gap or a word class, do not ("raised my levothyroxine dose").
+        self.exact, self.loose = Matcher(nlp.vocab), Matcher(nlp.vocab)
         normalizer = nlp.get_pipe("twitch_normalizer")
-        for label, detail, phrase in _phrase_entries(load_lexicon()):
-            self.matcher.add(f"{label}|{detail or ''}", [self._pattern(nlp, normalizer, phrase)])
+        lexicon = load_lexicon()
+        classes = {
+            name: sorted({normalizer.lemma_of(word.lower()) for word in words})
+            for name, words in (lexicon.get("word_classes") or {}).items()
+        }
+        for label, detail, phrase, kind in _phrase_entries(lexicon):
+            loose = GAP in phrase.split() or WORD_CLASS.search(phrase)
+            matcher = self.loose if loose else self.exact
+            matcher.add(f"{label}|{detail or ''}|{kind}", [self._pattern(nlp, normalizer, phrase, classes)])
 
     @staticmethod
-    def _pattern(nlp: Language, normalizer: Normalizer, phrase: str) -> List[dict]:
+    def _pattern(nlp: Language, normalizer: Normalizer, phrase: str, classes: Dict[str, List[str]]) -> List[dict]:
         pattern: List[dict] = []
         for part in phrase.split():
             if part == GAP:
                 pattern += [{"OP": "?"}] * MAX_GAP
+                continue
+            if part.startswith("=") and len(part) > 1:   # this very word, not its lemma
+                pattern.append({"LOWER": part[1:].lower()})
+                continue
+            word_class = WORD_CLASS.fullmatch(part)
+            if word_class:
+                pattern.append({"NORM": {"IN": classes[word_class.group(1)]}})
                 continue
             for token in nlp.make_doc(part.lower()):
                 pattern.append({"NORM": normalizer.lemma_of(token.lower_)})
         return pattern
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = [Span(doc, start, end, label=match_id) for match_id, start, end in self.matcher(doc)]
+        loose = {(start, end) for _, start, end in self.loose(doc)}
+        spans = [Span(doc, start, end, label=match_id)
+                 for match_id, start, end in self.exact(doc) + self.loose(doc)]
         # Longest match wins: "chronic diarrhoea" is history, not a fluid loss.
-        doc.ents = _join_lists(doc, filter_spans(spans))
+        kept = filter_spans(spans)
+        doc.ents = _join_lists(doc, kept)
+        # ... but a match naming another finding inside a loose one, or on the very same
+        # words, is kept aside: "raised my levothyroxine dose" is a medicine change and a
+        # thyroid history; "food poisoning" a fluid loss and a recent illness. A denial
+        # ("can still run") keeps its words to itself.
+        taken = {(s.start, s.end, s.label_) for s in kept}
+        extra = []
+        for span in spans:
+            overlapping = [o for o in kept if o.start < span.end and span.start < o.end]
+            if (span.start, span.end, span.label_) in taken or _kind(span) != REPORTS:
+                continue
+            if all(_kind(o) == REPORTS and _finding(o) != _finding(span)
+                   and ((o.start, o.end) in loose or (o.start, o.end) == (span.start, span.end))
+                   for o in overlapping):
+                extra.append(span)
+        doc._.extra_findings = filter_spans(extra)
         return doc
+
+
+def _finding(span: Span) -> str:
+    return span.label_.split("|")[0]
+
+
+def _kind(span: Span) -> str:
+    return span.label_.split("|")[2]
 
 
 LIST_JOINERS = {"and", "or", "nor", ",", "/", "&"}
@@ -172,14 +245,23 @@ NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "couple": 2, "few": 3, "several": 4,
 }
-UNIT_DAYS = {"day": 1, "night": 1, "week": 7, "wk": 7, "month": 30, "mo": 30, "year": 365, "yr": 365}
+UNIT_DAYS = {"day": 1, "night": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "mo": 30, "year": 365, "yr": 365}
 DURATION_RE = re.compile(
-    r"\b(?P<count>\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|couple|few|several)"
+    r"\b(?P<half>half\s+)?(?P<count>\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|couple|few|several)"
     r"(?:\s+(?:of|or\s+(?:so|two|three)))?\s*(?:more\s+)?"
-    r"(?P<unit>days?|nights?|weeks?|wks?|months?|mos?|years?|yrs?)\b",
+    r"(?P<unit>days?|nights?|weeks?|wks?|fortnights?|months?|mos?|years?|yrs?)\b",
+    re.IGNORECASE,
+)
+# "6 coffees a day", "three times a week", "twice a day": how often, not how long.
+FREQUENCY_RE = re.compile(
+    r"(?:\b(?:times?|twice|once|coffees?|cups?|cans?|drinks?|beers?|pints?|hours?|hrs?|cigarettes?|bottles?|"
+    r"shots?|pills?|tablets?|sessions?|workouts?)\s+(?:a|an|per|each|every)\s*$)|(?:\b(?:per|each|every)\s*$)",
     re.IGNORECASE,
 )
 SINCE_RE = {
+    re.compile(r"\b(since|for)\s+(some|a\s+few)\s+days\b", re.I): 3,
+    re.compile(r"\bsince\b[^.?!]{0,40}?\blast\s+week\b", re.I): 7,
+    re.compile(r"\bsince\b[^.?!]{0,40}?\blast\s+month\b", re.I): 30,
     re.compile(r"\b(since|from)\s+(yesterday|last night|this morning|today)\b", re.I): 1,
     re.compile(r"\b(since|from)\s+last\s+week\b", re.I): 7,
     re.compile(r"\b(since|from)\s+last\s+month\b", re.I): 30,
@@ -208,12 +290,19 @@ def duration_in_days(text: str) -> Optional[float]:
     found = []
     for match in DURATION_RE.finditer(text):
         count = match.group("count").lower()
+        if FREQUENCY_RE.search(text[:match.start("unit")]) and count in ("a", "an"):
+            continue
+        if FREQUENCY_RE.search(text[:match.start()]):
+            continue
         number = float(count) if count[0].isdigit() else NUMBER_WORDS.get(count)
         unit_days = UNIT_DAYS.get(match.group("unit").lower().rstrip("s"))
         # Skipped: lookalike letters that IGNORECASE lets match ("ſeven", "dayſ") and
         # counts too big for a float ("999...9 days" is infinite days).
-        if number is not None and unit_days is not None and math.isfinite(number * unit_days):
-            found.append(number * unit_days)
+        if number is None or unit_days is None:
+            continue
+        days = number * unit_days * (0.5 if match.group("half") else 1)
+        if math.isfinite(days):
+            found.append(days)
     if not found:
         found = [days for pattern, days in SINCE_RE.items() if pattern.search(text)][:1]
     # The longest span mentioned is how long it has been going on.
@@ -239,8 +328,18 @@ class AnswerDetector:
     def __call__(self, doc: Doc) -> Doc:
         text = re.sub(r"^[^\w]+", "", doc.text.lower().replace("’", "'"))
         text = re.sub(r"^(um+|uh+|well|hmm+|so|oh|erm)\b[\s,.]*", "", text)
-        doc._.answer = next((answer for pattern, answer in self.patterns if pattern.match(text)), None)
+        doc._.answer, doc._.answer_alone = None, False
+        for pattern, answer in self.patterns:
+            match = pattern.match(text)
+            if match:
+                doc._.answer = answer
+                doc._.answer_alone = bool(NOTHING_MORE.fullmatch(text[match.end():]))
+                break
         return doc
+
+
+# What may follow a reply that is only an answer ("nope lol", "not sure tbh").
+NOTHING_MORE = re.compile(r"[\W_]*(?:(?:lol|tbh|honestly|really|mate|then|haha|sorry)[\W_]*)?")
 
 
 @Language.factory("twitch_context")
@@ -271,23 +370,94 @@ def conversational_rules(lexicon: dict) -> List[ConTextRule]:
     return rules
 
 
+@Language.factory("twitch_context_extra", default_config={"context": "twitch_context"})
+def make_context_extra(nlp: Language, name: str, context: str):
+    """Runs the ConText component over the overlapping findings kept aside too."""
+
+    def apply(doc: Doc) -> Doc:
+        if doc._.extra_findings:
+            nlp.get_pipe(context)(doc, targets="extra_findings")
+        return doc
+
+    return apply
+
+
+@Language.factory("twitch_questions")
+def make_question_marker(nlp: Language, name: str) -> "QuestionMarker":
+    return QuestionMarker(load_lexicon()["questions"])
+
+
+class QuestionMarker:
+    """Marks findings named inside a question: "can caffeine cause twitches?", "what's the
+    difference between a cramp and a twitch", "should I take potassium tablets".
+
+    A question is a clause (between commas, within a sentence) that opens with a question
+    word ("what", "how", "should", ...) or with a verb ("can", "is", "does", ...) when the
+    sentence ends with "?" or the clause asks about a cause ("can stress cause it").
+    Whether the asker speaks of themselves ("why do I keep dropping things?") is noted
+    too: the extractor keeps such red flags as reports.
+    """
+
+    def __init__(self, cues: dict):
+        self.question_words = set(cues["question_words"])
+        self.question_verbs = set(cues["question_verbs"])
+        self.topic_words = set(cues["topic_words"])
+        self.fillers = set(cues["fillers"])
+        self.first_person = set(cues["first_person"])
+        self.clause_breaks = set(cues["clause_breaks"])
+
+    def clauses(self, sentence: Span) -> List[Span]:
+        doc, start, found = sentence.doc, sentence.start, []
+        for token in sentence:
+            if token.lower_ in self.clause_breaks:
+                if token.i > start:
+                    found.append(doc[start:token.i])
+                start = token.i + 1
+        if start < sentence.end:
+            found.append(doc[start:sentence.end])
+        return found
+
+    def is_question(self, clause: Span, sentence_asks: bool) -> bool:
+        words = [t for t in clause if not t.is_punct]
+        while words and words[0].lower_ in self.fillers:
+            words = words[1:]
+        if not words:
+            return False
+        first = words[0].lower_.replace("’", "'")
+        if first in self.question_words:
+            return True
+        if first in self.question_verbs:
+            return sentence_asks or any(t.norm_ in self.topic_words or t.lower_ in self.topic_words for t in words)
+        return False
+
+    def __call__(self, doc: Doc) -> Doc:
+        questions = []
+        for sentence in doc.sents:
+            asks = "?" in sentence.text
+            questions += [c for c in self.clauses(sentence) if self.is_question(c, asks)]
+        for span in list(doc.ents) + list(doc._.extra_findings):
+            for clause in questions:
+                if clause.start <= span.start < clause.end:
+                    span._.in_question = True
+                    span._.question_about_self = any(
+                        t.lower_.replace("’", "'") in self.first_person for t in clause)
+        return doc
+
+
 def build_pipeline() -> Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()  # loads the lookup tables from spacy-lookups-data
-    vocabulary = {
-        word.lower()
-        for _, _, phrase in _phrase_entries(load_lexicon())
-        for word in phrase.split()
-        if word != GAP
-    }
+    vocabulary = {word.lower() for word in _phrase_words(load_lexicon())}
     vocabulary |= {"twitch", "twitching", "twitches", "muscle", "muscles", "calf", "calves", "eyelid"}
     nlp.add_pipe("twitch_normalizer", config={"vocabulary": sorted(vocabulary)})
     nlp.add_pipe("twitch_findings")
     nlp.add_pipe("twitch_duration")
     nlp.add_pipe("twitch_answer")
     nlp.add_pipe("twitch_context")
+    nlp.add_pipe("twitch_context_extra")
+    nlp.add_pipe("twitch_questions")
     return nlp
 
 
