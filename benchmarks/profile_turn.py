@@ -93,6 +93,7 @@ def instrument() -> None:
     from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.utils.endpoints import EndpointConfig
 
+    import policies.action_reply_validation  # noqa: F401  (patch first, so the timer wraps it)
     from stores.erasable_sql_tracker_store import ErasableSQLTrackerStore
 
     _wrap_async(ErasableSQLTrackerStore, "retrieve", "tracker_load")
