@@ -169,7 +169,14 @@ def run_timed(cmd: List[str], cwd: Path, env: Dict[str, str], log: Path, what: s
 
 
 def rss_mb(pid: int) -> Dict[str, float]:
-    """VmRSS and VmHWM (peak) in MB of a process and its children."""
+    """VmRSS and VmHWM (peak) in MB of a process and its children, rounded."""
+    memory = process_memory(pid)
+    return {"rss_mb": round(memory["rss_mb"]), "peak_mb": round(memory["peak_mb"]),
+            "processes": memory["processes"]}
+
+
+def process_memory(pid: int) -> Dict[str, float]:
+    """VmRSS and VmHWM (peak) in MB of a process and its children (0 when it is gone)."""
     pids, queue = [], [pid]
     while queue:
         current = queue.pop()
@@ -189,7 +196,7 @@ def rss_mb(pid: int) -> Dict[str, float]:
                     hwm += int(line.split()[1]) / 1024
         except OSError:
             pass
-    return {"rss_mb": round(rss), "peak_mb": round(hwm), "processes": len(pids)}
+    return {"rss_mb": rss, "peak_mb": hwm, "processes": len(pids)}
 
 
 def machine_load() -> Dict[str, object]:

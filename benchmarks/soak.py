@@ -24,7 +24,6 @@ other findings are reported, see the table), 0 otherwise.
 
 import argparse
 import asyncio
-import glob
 import json
 import os
 import platform
@@ -44,6 +43,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import aiohttp
 import yaml
 
+from benchmarks.benchmark import process_memory
 from tests.vignette_driver import answer_for
 from tools.servers import ROOT, MODEL, start_servers, stop_servers
 
@@ -57,30 +57,9 @@ LEVEL_SAMPLES = 5  # samples (about 10 s) in a memory level, see memory_figures
 
 # ---- memory -------------------------------------------------------------------------
 
-def _tree(pid: int) -> List[int]:
-    pids, queue = [], [pid]
-    while queue:
-        current = queue.pop()
-        pids.append(current)
-        for children in glob.glob(f"/proc/{current}/task/*/children"):
-            try:
-                queue += [int(c) for c in Path(children).read_text().split()]
-            except OSError:
-                pass
-    return pids
-
-
 def rss_mb(pid: int) -> float:
     """VmRSS in MB of a process and its children (0 when it is gone)."""
-    total = 0.0
-    for current in _tree(pid):
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) / 1024
-        except OSError:
-            pass
-    return total
+    return process_memory(pid)["rss_mb"]
 
 
 @dataclass
