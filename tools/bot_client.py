@@ -1,0 +1,47 @@
+"""Talks to a running bot exactly as shared/triage-contract.md describes: the REST channel
+to send messages, the token-protected tracker API to read the outcome slots."""
+
+from dataclasses import dataclass
+from typing import List, Optional
+
+import requests
+
+TIMEOUT = 30  # seconds per HTTP request
+
+
+@dataclass
+class BotClient:
+    url: str
+    token: Optional[str] = None
+
+    def send(self, sender: str, text: str) -> List[dict]:
+        """Posts one message to the REST channel; returns the bot's messages."""
+        response = requests.post(
+            f"{self.url.rstrip('/')}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=TIMEOUT,
+        )
+        response.raise_for_status()
+        return response.json() or []
+
+    def tracker(self, sender: str) -> dict:
+        params = {"token": self.token} if self.token else {}
+        response = requests.get(
+            f"{self.url.rstrip('/')}/conversations/{sender}/tracker", params=params, timeout=TIMEOUT
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def slots(self, sender: str) -> dict:
+        return self.tracker(sender).get("slots") or {}
+
+
+def bot_texts(messages: List[dict]) -> List[str]:
+    """The text of each bot message; a custom payload (the widget's card) as a marker."""
+    texts = []
+    for message in messages:
+        if message.get("text"):
+            texts.append(message["text"])
+        elif message.get("custom") is not None:
+            texts.append("[card]")
+    return texts
