@@ -19,7 +19,8 @@ SAFETY_NET_ACTIONS = [
 LEVEL_MARKS = {"emergency": "🔴", "urgent": "🟠", "soon": "🟡", "self_care": "🟢"}
 
 
-def build_card(assessment: Assessment, kb: Optional[Knowledge] = None) -> Dict:
+def build_card(assessment: Assessment, kb: Optional[Knowledge] = None, about: Optional[str] = None) -> Dict:
+    """`about`: who the assessment is about when it is not the person chatting ("your dad")."""
     kb = kb or load_knowledge()
     level = kb.levels[assessment.level]
     advice = kb.advice
@@ -40,8 +41,14 @@ def build_card(assessment: Assessment, kb: Optional[Knowledge] = None) -> Dict:
         for net_level, action in SAFETY_NET_ACTIONS
         if kb.level_rank[net_level] > kb.level_rank[assessment.level] or net_level == "emergency"
     ]
+    notes = [advice["not_written_for"][group] for group in ("child", "pregnant") if group in assessment.details]
+    steps_shown = next_steps + (list(advice["self_care_steps"]) if assessment.level == "soon" else [])
+    if hints and advice["supplement_warning"] not in steps_shown:
+        notes.append(advice["supplement_warning"])
     return {
         "type": "assessment",
+        "about": about,
+        "notes": notes,
         "level": assessment.level,
         "title": level["title"],
         "timeframe": level["timeframe"],
@@ -59,18 +66,21 @@ def build_card(assessment: Assessment, kb: Optional[Knowledge] = None) -> Dict:
 
 def card_as_text(card: Dict) -> List[str]:
     """The card as a few short chat messages, readable on a phone."""
-    messages = [f"{LEVEL_MARKS[card['level']]} {card['title']}.\n{card['advice']}"]
+    about = f"About {card['about']}. " if card.get("about") else ""
+    messages = [f"{LEVEL_MARKS[card['level']]} {about}{card['title']}.\n{card['advice']}"]
 
     if card["likely_causes"]:
         names = [cause["name"] for cause in card["likely_causes"]]
         text = f"What this fits best: {names[0]}."
         if len(names) > 1:
-            text += " Also worth ruling out: " + ", ".join(names[1:]) + "."
+            text += " Other possibilities: " + ", ".join(names[1:]) + "."
         text += "\n" + card["likely_causes"][0]["summary"]
         if card["electrolyte_hints"]:
             text += "\nIf it is a body salt, the clues point most to " + " or ".join(card["electrolyte_hints"]) + "."
         messages.append(text)
 
+    if card.get("notes"):
+        messages.append("\n".join(card["notes"]))
     if card["why"]:
         messages.append("Why I say this:\n" + _bullets(card["why"]))
     if card["reassuring"]:

@@ -26,6 +26,7 @@ class Assessment:
     reassurances: List[str]  # what argued against the worrying causes
     electrolyte_hints: List[str]
     next_question: Optional[str]  # None when the picture is complete
+    details: Tuple[str, ...] = ()
 
     @property
     def concluded(self) -> bool:
@@ -116,9 +117,15 @@ def triage_level(findings: Mapping[str, str], kb: Knowledge, details: Iterable[s
         if level:
             levels.append(level)
     for combination in kb.combinations:
-        if all(findings.get(name) in answers for name, answers in combination["when"].items()):
+        if _combination_holds(combination, findings, details):
             levels.append(combination["level"])
     return max(levels, key=kb.level_rank.__getitem__)
+
+
+def _combination_holds(combination: Mapping, findings: Mapping[str, str], details: Iterable[str]) -> bool:
+    present = set(details)
+    return (all(findings.get(name) in answers for name, answers in combination["when"].items())
+            and all(detail in present for detail in combination.get("details", ())))
 
 
 def _cause_scores(findings: Mapping[str, str], details: Iterable[str], kb: Knowledge) -> Dict[str, float]:
@@ -144,6 +151,11 @@ def rank_causes(findings: Mapping[str, str], details: Iterable[str], level: str,
     )
     if not kb.levels[level].get("show_benign", True):
         ranked = [cause for cause in ranked if cause != "benign"]
+    elif not kb.levels[level].get("benign_first", True) and ranked[:1] == ["benign"]:
+        others = [cause for cause in ranked if cause != "benign"]
+        if not others:  # something is named ahead of "harmless", as the level asks
+            others = [max((c for c in tie_order if c != "benign"), key=lambda c: (scores[c], -tie_order.index(c)))]
+        ranked = others + ["benign"]
     return ranked
 
 
@@ -162,7 +174,8 @@ def _outcome(findings: Mapping[str, str], details: Iterable[str], kb: Knowledge)
     return level, causes[0] if causes else None
 
 
-def _could_raise_level(findings: Mapping[str, str], name: str, level: str, kb: Knowledge) -> bool:
+def _could_raise_level(findings: Mapping[str, str], name: str, level: str, kb: Knowledge,
+                       details: Iterable[str] = ()) -> bool:
     """Whether some answer to `name`, alone or completing a combination whose other
     findings are still open (or already fit it), would make the level more urgent.
 
@@ -174,9 +187,12 @@ def _could_raise_level(findings: Mapping[str, str], name: str, level: str, kb: K
     for answer in kb.answers(name):
         if kb.level_rank.get(kb.findings[name].get("level", {}).get(answer), 0) > rank:
             return True
+    present = set(details)
     for combination in kb.combinations:
         when = combination["when"]
         if name not in when or kb.level_rank[combination["level"]] <= rank:
+            continue
+        if not all(detail in present for detail in combination.get("details", ())):
             continue
         if all(other == name or findings.get(other, answers[0]) in answers for other, answers in when.items()):
             return True
@@ -199,7 +215,7 @@ def next_question(findings: Optional[Mapping[str, str]], details: Optional[Itera
     for name in kb.asked_findings():
         if name in findings:
             continue
-        if _could_raise_level(findings, name, level, kb):
+        if _could_raise_level(findings, name, level, kb, details):
             return name
         for answer in kb.answers(name):
             if _outcome({**findings, name: answer}, details, kb) != (level, top_cause):
@@ -224,7 +240,7 @@ def assess(findings: Optional[Mapping[str, Optional[str]]], details: Optional[It
         else:
             reasons.append(said)
     for combination in kb.combinations:
-        if all(findings.get(name) in answers for name, answers in combination["when"].items()):
+        if _combination_holds(combination, findings, details):
             reasons.append(combination["said"])
     named_details = [kb.details[d] for d in details]
     if named_details:
@@ -238,13 +254,15 @@ def assess(findings: Optional[Mapping[str, Optional[str]]], details: Optional[It
         reassurances=reassurances,
         electrolyte_hints=hints,
         next_question=next_question(findings, details, kb),
+        details=details,
     )
 
 
-def red_flag_level(findings: Mapping[str, Optional[str]], kb: Optional[Knowledge] = None) -> Optional[str]:
+def red_flag_level(findings: Mapping[str, Optional[str]], kb: Optional[Knowledge] = None,
+                   details: Optional[Iterable[str]] = ()) -> Optional[str]:
     """The level when the answers so far already call for same-day help, else None."""
     kb = kb or load_knowledge()
-    level = triage_level(_clean(findings, kb), kb)
+    level = triage_level(_clean(findings, kb), kb, _clean_details(details, kb))
     return level if kb.level_rank[level] >= kb.level_rank["urgent"] else None
 
 
