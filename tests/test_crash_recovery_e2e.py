@@ -166,6 +166,14 @@ def established_to(port: int) -> set:
 
 # ---- the Rasa server ------------------------------------------------------------------------
 
+def finishes_as_expected(person) -> None:
+    """Answers the remaining questions: the vignette's level and top cause, every message once."""
+    slots = person.finish()
+    assert slots["triage_level"] == person.vignette["expected"]["level"]
+    assert slots["likely_causes"][0] == person.vignette["expected"]["top_cause"]
+    assert user_texts(person.tracker()) == person.sent
+
+
 @pytest.mark.e2e
 def test_rasa_server_killed_mid_assessment_continues_at_the_same_question(servers):
     window = LogWindow(servers)
@@ -181,10 +189,7 @@ def test_rasa_server_killed_mid_assessment_continues_at_the_same_question(server
     assert after["events"] == before["events"]  # nothing lost, nothing added
     assert user_texts(after) == person.sent  # every message once, in order
 
-    slots = person.finish()
-    assert slots["triage_level"] == person.vignette["expected"]["level"]
-    assert slots["likely_causes"][0] == person.vignette["expected"]["top_cause"]
-    assert user_texts(person.tracker()) == person.sent
+    finishes_as_expected(person)
     assert_no_traceback(window)
 
 
@@ -250,10 +255,7 @@ def test_action_server_killed_between_turns_continues_at_the_same_question(serve
     after = person.tracker()
     assert after["events"] == before["events"]
     assert after["slots"]["requested_slot"] == before["slots"]["requested_slot"]
-    slots = person.finish()
-    assert slots["triage_level"] == person.vignette["expected"]["level"]
-    assert slots["likely_causes"][0] == person.vignette["expected"]["top_cause"]
-    assert user_texts(person.tracker()) == person.sent
+    finishes_as_expected(person)
     assert_no_traceback(window)
 
 

@@ -76,7 +76,7 @@ def test_vocabularies_are_what_the_properties_assume():
     assert set(KB.causes) == CAUSES
     assert CONTRACT_FINDINGS <= ASKED <= FINDINGS
     assert FINDINGS - CONTRACT_FINDINGS == {"benign_pattern"}
-    assert set(RED_FLAGS) == {"emergency_signs", "weakness", "speech_swallowing", "muscle_wasting"}
+    assert set(RED_FLAGS) == {"emergency_signs", "weakness", "speech_swallowing"}
     assert set(RED_FLAGS) == set(KB.red_flags())
     for name in FINDINGS:
         assert set(KB.answers(name)) == (DURATION_ANSWERS if name == "duration" else ANSWERS)
