@@ -1,27 +1,53 @@
 """Fills finding slots from every user message (custom slot mapping, runs each turn).
 
-Sources, all merged through the engine: entities from FindingExtractor (any finding,
-with yes / no / unsure), a stated duration, and a yes / no / not sure (the intent, or
-how the reply opens) that answers the question the form asked. A red flag sets the
-outcome slots at once. A question whose replies are not understood three times is recorded
-as "unsure", which the engine treats with caution, so nobody is asked forever.
+Sources, all merged through the engine: finding entities from FindingExtractor that
+belong to the person the assessment is about, a stated duration, and a yes / no / not
+sure (the intent, or how the reply opens) that answers the question the form asked.
+A red flag sets the outcome slots at once.
+
+How replies are read:
+- A question back ("why do you ask?") is not an answer: the question is asked again
+  with the reason (question_style "why").
+- A first "not sure" to a red-flag question gets one clarifying question with examples
+  (question_style "clarify"); a second keeps the cautious answer "unsure".
+- A reply that answers nothing gets the question again ("I still need an answer");
+  a question whose replies are not understood three times is recorded as "unsure".
+- Whose symptoms: the first message that says whose twitching it is sets `about`;
+  from then on only that person's findings count (twitch_nlp.experiencer.counts_for).
 """
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.findings import DETAILS_SLOT, FORM_NAME, details_from, findings_from
+from actions.findings import DETAILS_SLOT, FORM_NAME, findings_from, details_from
+from actions.people import person_phrase
 from triage import engine
+from twitch_nlp.experiencer import SELF, counts_for
+from twitch_nlp.finding_extractor import is_child
 
 ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "unsure": "unsure"}
 UNANSWERED_SLOT = "unanswered_replies"
 REPLIES_BEFORE_UNSURE = 3
+ABOUT_SLOT, PERSON_SLOT, STYLE_SLOT, CLARIFIED_SLOT = "about", "about_person", "question_style", "clarified"
+NOT_FINDINGS = {"answer", "duration", "detail", "asks_back", "subject", "age"}
 
 
-def answers_in_message(message: Dict[Text, Any], requested: Any) -> Dict[str, List[str]]:
+def _entities(message: Dict[Text, Any], name: Text) -> List[Dict[Text, Any]]:
+    return [e for e in message.get("entities") or [] if e.get("entity") == name]
+
+
+def subject_of(message: Dict[Text, Any], known: Optional[Text]) -> Optional[Text]:
+    """Who the assessment is about: fixed by the first message that says it."""
+    if known:
+        return known
+    subjects = [e.get("value") for e in _entities(message, "subject")]
+    return subjects[0] if subjects else None
+
+
+def answers_in_message(message: Dict[Text, Any], requested: Any, subject: Optional[Text]) -> Dict[str, List[str]]:
     """Every answer the latest message gives, per finding (several if it contradicts itself)."""
     kb = engine.load_knowledge()
     answers: Dict[str, List[str]] = {}
@@ -32,14 +58,16 @@ def answers_in_message(message: Dict[Text, Any], requested: Any) -> Dict[str, Li
                 value = engine.duration_answer(float(value))
             except (TypeError, ValueError):
                 continue
+        elif name in kb.findings and not counts_for(entity.get("experiencer"), subject):
+            continue   # someone else's symptom, told in passing
         if name in kb.findings:
             answers.setdefault(name, []).append(value)
 
     if requested in kb.findings:
         # How the reply opens ("no, just sore") is literal; the intent is a model's guess.
-        replies = [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "answer"]
+        replies = [e.get("value") for e in _entities(message, "answer")]
         intent = (message.get("intent") or {}).get("name")
-        if not replies and intent in ANSWER_INTENTS:
+        if not replies and intent in ANSWER_INTENTS and not _entities(message, "asks_back"):
             replies = [ANSWER_INTENTS[intent]]
         for reply in replies:
             # "yes" to "how long?" tells us nothing: assume the cautious case
@@ -49,7 +77,16 @@ def answers_in_message(message: Dict[Text, Any], requested: Any) -> Dict[str, Li
 
 def _looks_like_a_reply(message: Dict[Text, Any]) -> bool:
     """A reply about symptoms (not a question or small talk) that answered nothing."""
-    return (message.get("intent") or {}).get("name") == "describe_symptoms"
+    return (message.get("intent") or {}).get("name") in ("describe_symptoms", "nlu_fallback")
+
+
+def question_style(about: Optional[Text], mode: Optional[Text]) -> Text:
+    """Which wording of the next question: plain, with its reason, or with examples;
+    spoken to the person, or about the person they ask for."""
+    other = bool(about) and about != SELF
+    if mode:
+        return f"{mode}_other" if other else mode
+    return "other" if other else "self"
 
 
 class ActionExtractFindings(Action):
@@ -59,18 +96,36 @@ class ActionExtractFindings(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        message = tracker.latest_message
         requested = tracker.get_slot("requested_slot") if tracker.active_loop_name == FORM_NAME else None
         findings = findings_from(tracker)
         events: List[EventType] = []
+        kb = engine.load_knowledge()
 
-        answers_found = answers_in_message(tracker.latest_message, requested)
-        if requested and requested not in answers_found and _looks_like_a_reply(tracker.latest_message):
+        about = subject_of(message, tracker.get_slot(ABOUT_SLOT))
+        if about and about != tracker.get_slot(ABOUT_SLOT):
+            events += [SlotSet(ABOUT_SLOT, about), SlotSet(PERSON_SLOT, person_phrase(about))]
+
+        answers_found = answers_in_message(message, requested, about)
+        mode = None
+        if requested and requested not in answers_found and _entities(message, "asks_back"):
+            mode = "why"   # a question back: say why, ask again
+        elif requested in kb.red_flags() and answers_found.get(requested) == ["unsure"] \
+                and tracker.get_slot(CLARIFIED_SLOT) != requested:
+            del answers_found[requested]   # one clarifying question before caution applies
+            mode = "clarify"
+            events.append(SlotSet(CLARIFIED_SLOT, requested))
+        elif requested and requested not in answers_found and _looks_like_a_reply(message):
             unanswered = (tracker.get_slot(UNANSWERED_SLOT) or 0) + 1
+            mode = "again"
             if unanswered >= REPLIES_BEFORE_UNSURE:
-                answers_found[requested], unanswered = ["unsure"], 0
+                answers_found[requested], unanswered, mode = ["unsure"], 0, None
             events.append(SlotSet(UNANSWERED_SLOT, unanswered))
         elif requested in answers_found and tracker.get_slot(UNANSWERED_SLOT):
             events.append(SlotSet(UNANSWERED_SLOT, 0))
+        style = question_style(about, mode)
+        if style != (tracker.get_slot(STYLE_SLOT) or "self"):
+            events.append(SlotSet(STYLE_SLOT, style))
 
         for name, answers in answers_found.items():
             answer = engine.merge_answers(findings[name], engine.most_cautious(name, answers), name)
@@ -81,14 +136,17 @@ class ActionExtractFindings(Action):
         details = details_from(tracker)
         new_details = [
             entity["value"]
-            for entity in tracker.latest_message.get("entities") or []
-            if entity.get("entity") == "detail" and entity.get("value") not in details
+            for entity in _entities(message, "detail")
+            if counts_for(entity.get("experiencer"), about) and entity.get("value") not in details
         ]
+        ages = [int(e["value"]) for e in _entities(message, "age") if str(e.get("value")).isdigit()]
+        if "child" not in details and is_child(about, ages[0] if ages else None):
+            new_details.append("child")
         if new_details:
             details = list(dict.fromkeys(details + new_details))
             events.append(SlotSet(DETAILS_SLOT, details))
 
-        red_flag_level = engine.red_flag_level(findings)
+        red_flag_level = engine.red_flag_level(findings, details=details)
         if red_flag_level and red_flag_level != tracker.get_slot("triage_level"):
             assessment = engine.assess(findings, details)
             events += [

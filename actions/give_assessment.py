@@ -20,7 +20,7 @@ class ActionGiveAssessment(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         assessment = engine.assess(findings_from(tracker), details_from(tracker))
-        card = build_card(assessment)
+        card = build_card(assessment, about=tracker.get_slot("about_person"))
         for text in card_as_text(card):
             dispatcher.utter_message(text=text)
         if shows_custom_payloads(tracker):

@@ -34,13 +34,51 @@ DURATION_BUTTONS = [
 ]
 
 
+AGAIN = "Thanks, noted. I still need an answer to this one (yes, no or not sure is fine):"
+GENERIC_WHY = "Each answer helps me tell which kind of twitching this looks like and how soon to get seen."
+
+
+def _for_rasa(text: str) -> str:
+    """The knowledge file names the person {person}; the domain's slot is about_person."""
+    return text.replace("{person}", "{about_person}")
+
+
+def _without_preface(question: str) -> str:
+    """ "First, a quick safety check. Right now ..." -> "Right now ..." after the reason."""
+    return question.split(". ", 1)[1] if question.startswith("First,") else question
+
+
+def question_variants(spec: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The question in each style (slot question_style, set by action_extract_findings):
+    spoken to the person or about someone else; with its reason after a question back;
+    with concrete examples after a first "not sure" to a red flag."""
+    plain, other = spec["question"], spec.get("question_other", spec["question"])
+    why = spec.get("why", GENERIC_WHY)
+    styles = {
+        "other": other,
+        "why": f"{why} {_without_preface(plain)}",
+        "why_other": f"{why} {_without_preface(other)}",
+        "again": f"{AGAIN} {plain}",
+        "again_other": f"{AGAIN} {other}",
+        "clarify": spec.get("clarify", plain),
+        "clarify_other": spec.get("clarify_other", other),
+    }
+    variants = [{"text": _for_rasa(plain)}]
+    for style, text in styles.items():
+        variants.append({
+            "condition": [{"type": "slot", "name": "question_style", "value": style}],
+            "text": _for_rasa(text),
+        })
+    return variants
+
+
 def question_responses() -> Dict[str, Any]:
     knowledge = load_knowledge()
     responses: Dict[str, List[Dict[str, Any]]] = {}
     for finding in knowledge.asked_findings():
         buttons = DURATION_BUTTONS if finding == "duration" else YES_NO_BUTTONS
         responses[f"utter_ask_{finding}"] = [
-            {"text": knowledge.findings[finding]["question"], "buttons": buttons}
+            {**variant, "buttons": buttons} for variant in question_variants(knowledge.findings[finding])
         ]
     return {"version": "3.1", "responses": responses}
 

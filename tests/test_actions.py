@@ -154,3 +154,69 @@ async def test_how_a_reply_opens_outweighs_the_guessed_intent(make_tracker, disp
     """ "no, just sore" read as unsure by the intent model is still a no."""
     tracker = make_tracker(intent="unsure", requested_slot="weakness", entities=[entity("answer", "no")])
     assert await extract(tracker, dispatcher, domain) == {"weakness": "no"}
+
+
+# ---- answer semantics and whose symptoms (issue: understand real people) ---------------
+
+def who(name, value, experiencer):
+    return {"entity": name, "value": value, "experiencer": experiencer}
+
+
+async def test_a_question_back_is_not_an_answer_the_reason_comes_with_the_question_again(
+        make_tracker, dispatcher, domain):
+    tracker = make_tracker(intent="nlu_fallback", requested_slot="emergency_signs",
+                           entities=[entity("asks_back", "yes")])
+    slots = await extract(tracker, dispatcher, domain)
+    assert "emergency_signs" not in slots and slots["question_style"] == "why"
+
+
+async def test_a_first_not_sure_to_a_red_flag_gets_one_clarifying_question(make_tracker, dispatcher, domain):
+    first = await extract(make_tracker(intent="unsure", requested_slot="emergency_signs"), dispatcher, domain)
+    assert "emergency_signs" not in first and "triage_level" not in first
+    assert first["question_style"] == "clarify" and first["clarified"] == "emergency_signs"
+    second = await extract(make_tracker(slots={"clarified": "emergency_signs"}, intent="unsure",
+                                        requested_slot="emergency_signs"), dispatcher, domain)
+    assert second["emergency_signs"] == "unsure" and second["triage_level"] == "urgent"
+
+
+async def test_not_sure_to_a_companion_question_is_kept_at_once(make_tracker, dispatcher, domain):
+    slots = await extract(make_tracker(intent="unsure", requested_slot="cramps"), dispatcher, domain)
+    assert slots["cramps"] == "unsure"
+
+
+async def test_someone_elses_symptoms_in_passing_are_not_findings(make_tracker, dispatcher, domain):
+    tracker = make_tracker(entities=[who("subject", "self", None), who("emergency_signs", "yes", "other:friend"),
+                                     who("triggers", "yes", "self")])
+    slots = await extract(tracker, dispatcher, domain)
+    assert "emergency_signs" not in slots and "triage_level" not in slots and slots["triggers"] == "yes"
+
+
+async def test_a_caregivers_report_is_about_the_person_they_ask_for(make_tracker, dispatcher, domain):
+    tracker = make_tracker(entities=[who("subject", "other:wife", None), who("emergency_signs", "yes", "other:wife")])
+    slots = await extract(tracker, dispatcher, domain)
+    assert slots["about"] == "other:wife" and slots["about_person"] == "your wife"
+    assert slots["triage_level"] == "emergency"
+
+
+async def test_questions_about_someone_else_are_worded_for_them(make_tracker, dispatcher, domain):
+    tracker = make_tracker(slots={"about": "other:dad"}, intent="deny", requested_slot="emergency_signs")
+    slots = await extract(tracker, dispatcher, domain)
+    assert slots["emergency_signs"] == "no" and slots["question_style"] == "other"
+
+
+async def test_the_writers_own_symptoms_do_not_count_when_asking_for_someone_else(make_tracker, dispatcher, domain):
+    tracker = make_tracker(slots={"about": "other:dad"},
+                           entities=[who("cramps", "yes", "self"), who("tingling", "yes", "pronoun")])
+    slots = await extract(tracker, dispatcher, domain)
+    assert "cramps" not in slots and slots["tingling"] == "yes"
+
+
+async def test_a_child_is_recorded_from_a_stated_age(make_tracker, dispatcher, domain):
+    tracker = make_tracker(entities=[who("subject", "other:son", None), entity("age", "8")])
+    slots = await extract(tracker, dispatcher, domain)
+    assert "child" in slots["finding_details"]
+
+
+async def test_a_sudden_one_sided_weakness_is_an_emergency(make_tracker, dispatcher, domain):
+    tracker = make_tracker(entities=[who("weakness", "yes", "self"), who("detail", "sudden_onset", "self")])
+    assert (await extract(tracker, dispatcher, domain))["triage_level"] == "emergency"

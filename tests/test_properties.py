@@ -41,7 +41,9 @@ from triage.engine import (
     next_question,
 )
 from twitch_nlp.finding_extractor import entities_from_doc
-from twitch_nlp.pipeline import GAP, NUMBER_WORDS, build_pipeline, duration_in_days, load_lexicon
+from twitch_nlp.duration import NUMBER_WORDS, duration_in_days
+from twitch_nlp.lexicon import GAP, load_lexicon
+from twitch_nlp.pipeline import build_pipeline
 
 KB = load_knowledge()
 LEXICON = load_lexicon()
@@ -169,13 +171,22 @@ def check_entities(text: str, entities) -> None:
     counts = {"answer": 0, "duration_days": 0}
     for entity in entities:
         extra = {"alone"} if entity.get("entity") == "answer" else set()  # "nuh uh" and nothing more
+        if "experiencer" in entity:
+            extra = {"experiencer"}   # whose it is: self, other:<relation>, pronoun or unsaid
+            assert entity["experiencer"] in (None, "self", "pronoun") or entity["experiencer"].startswith("other:")
         assert set(entity) - extra == {"entity", "value", "start", "end"}, entity
         assert isinstance(entity.get("alone", False), bool), entity
         name, value, start, end = entity["entity"], entity["value"], entity["start"], entity["end"]
         assert isinstance(start, int) and isinstance(end, int)
         assert 0 <= start <= end <= len(text), entity
         assert isinstance(value, str), entity
-        if name == "detail":
+        if name == "subject":
+            assert value in ("self", "pronoun") or value.startswith("other:"), entity
+        elif name == "age":
+            assert value.isdigit(), entity
+        elif name == "asks_back":
+            assert value == "yes", entity
+        elif name == "detail":
             assert value in KB.details, entity
             assert start < end, entity
         elif name == "answer":
@@ -256,7 +267,7 @@ def test_any_message_gives_findings_the_engine_takes(nlp, text, requested):
     """Text -> entities -> the action's answers per finding -> most cautious -> assessment."""
     message = {"text": text, "intent": {"name": "describe_symptoms"}, "entities": extract(nlp, text.lower())}
     findings = {}
-    for name, answers in answers_in_message(message, requested).items():
+    for name, answers in answers_in_message(message, requested, None).items():
         assert name in FINDINGS
         answer = most_cautious(name, answers)
         assert answer in KB.answers(name), (name, answers)

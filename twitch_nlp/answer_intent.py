@@ -20,13 +20,17 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 ANSWER_INTENTS = {"yes": "affirm", "no": "deny", "unsure": "unsure"}
-NOT_FINDINGS = {"answer", "duration", "detail"}
+NOT_FINDINGS = {"answer", "duration", "detail", "asks_back", "subject", "age"}
+ASK_WHY = "ask_why"
 WORD = re.compile(r"[\w']+")
 
 
 def answer_intent(message: Dict[Text, Any], config: Dict[Text, Any]) -> Any:
     """The intent a literal reply calls for, or None to keep DIET's."""
     entities = message.get(ENTITIES) or []
+    if any(e.get("entity") == "asks_back" for e in entities) and not any(
+            e.get("entity") not in NOT_FINDINGS for e in entities):
+        return ASK_WHY   # "why do you need to know that?" asks back and reports nothing
     answers = [e.get("value") for e in entities if e.get("entity") == "answer"]
     if not answers or answers[0] not in ANSWER_INTENTS:
         return None

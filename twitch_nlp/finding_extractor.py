@@ -1,10 +1,13 @@
 """Rasa NLU component: turns the spaCy doc made by SpacyNLP into finding entities.
 
 Each finding mentioned becomes an entity named after the finding, whose value says
-whether the person affirmed it ("yes"), denied it ("no") or was unsure ("unsure").
-A specific word also yields a `detail` entity ("caffeine", "tremor"), a stated
-duration a `duration` entity in days, and a reply that opens with yes / no / not sure
-an `answer` entity (it answers whatever question is open).
+whether it was affirmed ("yes"), denied ("no") or uncertain ("unsure"), with whose it is
+(`experiencer`: "self", "other:dad", "pronoun" or None). A specific word also yields a
+`detail` entity ("caffeine", "tremor"), a stated duration a `duration` entity in days, a
+reply that opens with yes / no / not sure an `answer` entity, a question back an
+`asks_back` entity, whom the message is about a `subject` entity, and a stated age an
+`age` entity. Which findings belong to the assessment is decided per conversation
+(twitch_nlp.experiencer.counts_for), by the action that fills the slots.
 """
 
 from functools import lru_cache
@@ -14,31 +17,31 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from rasa.nlu.constants import SPACY_DOCS
 
 import twitch_nlp.pipeline  # noqa: F401  (registers the spaCy factories SpacyNLP needs)
-from twitch_nlp.pipeline import DENIAL, DENIED_ONLY
-
-DETAIL_ONLY = "detail_only"
-
+from twitch_nlp.context import is_long_ago
+from twitch_nlp.experiencer import age_in
+from twitch_nlp.lexicon import DENIAL, DENIED_ONLY, DETAIL_ONLY, load_lexicon
 
 # Words that turn a denial around: "my strength is not normal", "legs aren't as strong".
 # A reply's opening "no" / "nope" is not one of them: "nope, legs are strong" denies.
 DENIAL_REVERSERS = {"not", "n't", "nt", "never", "hardly", "less", "longer", "lost", "losing", "lose"}
 REVERSER_REACH = 3   # words before a denial that can still reverse it
-
-
-@lru_cache(maxsize=1)
-def red_flags() -> frozenset:
-    """Findings that call for same-day help: reported even inside a question about oneself."""
-    from triage.engine import load_knowledge
-
-    return frozenset(load_knowledge().red_flags())
+PATTERN = "benign_pattern"   # when and where the twitches show ("at night", "at rest")
+# Qualities said in the same sentence as a finding: (detail, findings it qualifies, lexicon key)
+QUALIFIERS = (
+    ("sudden_onset", ("weakness", "speech_swallowing"), "sudden_cues"),
+    ("rapid_progression", ("muscle_wasting",), "rapid_cues"),
+)
+# Findings a question about oneself still reports ("why do I keep dropping things?").
+SAME_DAY_FINDINGS = frozenset({"emergency_signs", "weakness", "speech_swallowing"})
+CHILD_AGE = 16
 
 
 def _reversed(span: Any) -> bool:
@@ -48,58 +51,92 @@ def _reversed(span: Any) -> bool:
     return any(t.norm_ in DENIAL_REVERSERS or t.lower_ in DENIAL_REVERSERS for t in doc[start:span.end])
 
 
-PATTERN = "benign_pattern"   # when and where the twitches show ("at night", "at rest")
-
-
 def _qualifies_another(span: Any, spans: List[Any]) -> bool:
     """ "cramps at night", "sweats in bed": the time belongs to the symptom just before."""
-    return any(other is not span and other.label_.split("|")[0] != PATTERN and 0 <= span.start - other.end <= 1
+    return any(other is not span and other._.finding != PATTERN and 0 <= span.start - other.end <= 1
                for other in spans)
 
 
 def value_of(span: Any, finding: Text, kind: Text) -> Optional[Text]:
     """yes / no / unsure for one finding span, or None when it reports nothing."""
-    if span._.is_family:
-        return None  # someone else's symptom
-    if span._.in_question and not (finding in red_flags() and span._.question_about_self):
+    if span._.in_question and not (finding in SAME_DAY_FINDINGS and span._.question_about_self):
         return None  # "can caffeine cause twitches?" asks about a topic
+    if finding == "emergency_signs" and is_long_ago(span):
+        return None  # "I fainted once as a teenager": the screen asks about now
     if kind == DENIED_ONLY:
         return "no" if span._.is_negated else None
     if kind == DENIAL:
-        if span._.is_uncertain or span._.is_hypothetical:
-            return None  # "I think my strength is fine": ask rather than guess
+        if span._.is_hypothetical:
+            return None
+        # "I think my strength is ok" is a hedged no, and a hedged no is a no
         return "yes" if _reversed(span) else "no"
     if span._.is_negated:
         return "no"
-    if span._.is_uncertain:
-        return "unsure"  # before hypothetical: "not sure if I fainted" is a maybe
     if span._.is_hypothetical:
         return None  # a worry ("what if I get weak"), not a symptom
+    if span._.is_uncertain:
+        return "unsure"
     return "yes"
 
 
+@lru_cache(maxsize=1)
+def _cues() -> Dict[str, List[str]]:
+    lexicon = load_lexicon()
+    return {key: [c.lower() for c in lexicon[key]] for _, _, key in QUALIFIERS}
+
+
+def _qualifier_details(spans_with_values: List[Any]) -> List[str]:
+    found = []
+    for detail, findings, key in QUALIFIERS:
+        for span, value in spans_with_values:
+            if value == "yes" and span._.finding in findings:
+                sentence = f" {span.sent.text.lower()} "
+                if any(f" {cue} " in sentence or f" {cue}," in sentence or f" {cue}." in sentence
+                       for cue in _cues()[key]):
+                    found.append(detail)
+                    break
+    return found
+
+
 def entities_from_doc(doc: Any) -> List[Dict[Text, Any]]:
-    """Finding, detail and duration entities for one spaCy doc."""
+    """Finding, detail, duration, answer, subject and age entities for one spaCy doc."""
     entities = []
     spans = list(doc.ents) + list(doc._.extra_findings)
+    valued = []
     for span in spans:
-        finding, detail, kind = span.label_.split("|")
+        finding, detail, kind = span._.finding, span._.detail, span._.phrase_kind
         value = value_of(span, finding, kind)
         if value is None or (finding == PATTERN and _qualifies_another(span, spans)):
             continue
-        position = {"start": span.start_char, "end": span.end_char}
+        valued.append((span, value))
+        extra = {"start": span.start_char, "end": span.end_char, "experiencer": span._.experiencer}
         if finding != DETAIL_ONLY:
-            entities.append({"entity": finding, "value": value, **position})
+            entities.append({"entity": finding, "value": value, **extra})
         if detail and value == "yes":
-            entities.append({"entity": "detail", "value": detail, **position})
+            entities.append({"entity": "detail", "value": detail, **extra})
+    for detail in _qualifier_details(valued):
+        span = next(s for s, v in valued if v == "yes")
+        entities.append({"entity": "detail", "value": detail, "start": 0, "end": len(doc.text),
+                         "experiencer": span._.experiencer})
+    whole = {"start": 0, "end": len(doc.text)}
     if doc._.answer:
-        # "alone": the message is only that answer ("nuh uh", "not sure tbh")
-        entities.append({"entity": "answer", "value": doc._.answer, "start": 0, "end": len(doc.text),
-                         "alone": bool(doc._.answer_alone)})
-    days = doc._.duration_days
-    if days is not None:
-        entities.append({"entity": "duration", "value": str(round(days)), "start": 0, "end": len(doc.text)})
+        # "alone": the message is only that answer ("nuh uh")
+        entities.append({"entity": "answer", "value": doc._.answer, **whole, "alone": bool(doc._.answer_alone)})
+    if doc._.asks_back:
+        entities.append({"entity": "asks_back", "value": "yes", **whole})
+    if doc._.duration_days is not None:
+        entities.append({"entity": "duration", "value": str(round(doc._.duration_days)), **whole})
+    if doc._.subject:
+        entities.append({"entity": "subject", "value": doc._.subject, **whole})
+    age = age_in(doc.text)
+    if age is not None:
+        entities.append({"entity": "age", "value": str(age), **whole})
     return entities
+
+
+def is_child(subject: Optional[str], age: Optional[int]) -> bool:
+    """The assessment is about a child: a stated age under 16, or a word for a child."""
+    return (age is not None and age < CHILD_AGE) or subject == "other:child"
 
 
 @DefaultV1Recipe.register(
@@ -131,8 +168,9 @@ class FindingExtractor(GraphComponent, EntityExtractorMixin):
                 continue
             found = self.add_extractor_name(entities_from_doc(doc))
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
-            # Nothing after this component needs the Doc, and its medspaCy spans cannot be
-            # deep-copied, which Rasa does to a parse result when the fallback fires.
+            # Nothing after this component needs the Doc (config.yml puts no spaCy component
+            # after it), and its medspaCy spans cannot be deep-copied, which Rasa does to a
+            # parse result when the fallback fires.
             message.data.pop(SPACY_DOCS[TEXT], None)
         return messages
 

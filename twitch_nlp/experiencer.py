@@ -1,0 +1,141 @@
+"""spaCy component: whose symptoms each finding is, and whom the message is about.
+
+Each finding span gets span._.experiencer: "self" (the person chatting), "other:<relation>"
+("other:dad", "other:someone" for a friend or colleague mentioned in passing), or None
+when the words do not say (an answer to a question, "then collapsed on the floor").
+A pronoun ("she", "his") points to the last person named in the message, or stays
+"pronoun". doc._.subject is who the message is about: the owner of the twitching, or
+the person the writer asks for ("asking for my dad"), or the owner of the first finding.
+
+`counts_for(experiencer, subject)` says which findings belong to the assessment.
+"""
+
+import re
+from typing import Dict, List, Optional
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from twitch_nlp import extensions  # noqa: F401
+
+SELF = "self"
+PRONOUN = "pronoun"
+SOMEONE = "other:someone"
+LOOK_AHEAD = 5   # "my 8 year old son": words between "my" and the relation
+AGE_RE = re.compile(
+    r"\(\s*(\d{1,2})\s*\)|\bage[d]?\s+(\d{1,2})\b"
+    r"|\b(\d{1,2})\s*-?\s*(?:yo|y/o|yrs?[\s-]*old|years?[\s-]*old|month[\s-]*old|months[\s-]*old)\b",
+    re.IGNORECASE,
+)
+
+
+@Language.factory(
+    "twitch_experiencer",
+    default_config={"people": {}},
+    requires=["doc.ents", "doc._.extra_findings"],
+    assigns=["span._.experiencer", "doc._.subject"],
+)
+def make_experiencer(nlp: Language, name: str, people: dict) -> "ExperiencerMarker":
+    return ExperiencerMarker(people)
+
+
+class ExperiencerMarker:
+    def __init__(self, people: dict):
+        self.self_words = set(people.get("self_words", []))
+        self.possessives = set(people.get("possessives", []))
+        self.pronouns = set(people.get("pronouns", []))
+        self.relations: Dict[str, str] = {
+            word: group for group, words in (people.get("relations") or {}).items() for word in words
+        }
+        self.generic = set(people.get("generic", []))
+        self.articles = set(people.get("articles", []))
+        self.body_parts = set(people.get("body_parts", []))
+        self.twitch_prefixes = tuple(people.get("twitch_prefixes", []))
+        self.asking_for = [re.compile(rf"\b{p}\s+(?:my|our)\s+(\w+)", re.I) for p in people.get("asking_for", [])]
+
+    def _relation_after(self, doc: Doc, i: int) -> Optional[str]:
+        for token in doc[i + 1: i + 1 + LOOK_AHEAD]:
+            word = token.lower_
+            if word in self.relations:
+                return self.relations[word]
+            if word in self.body_parts or token.norm_ in self.body_parts or token.is_sent_start:
+                return None
+        return None
+
+    def mentions(self, doc: Doc) -> List[Optional[str]]:
+        """The person each token is about, carried forward within a sentence."""
+        current: Optional[str] = None
+        last_person: Optional[str] = None
+        out: List[Optional[str]] = []
+        skip_until = -1
+        for token in doc:
+            if token.is_sent_start:
+                current = None
+            word = token.lower_.replace("’", "'")
+            if token.i > skip_until:
+                if word in self.possessives:
+                    relation = self._relation_after(doc, token.i)
+                    current = f"other:{relation}" if relation else SELF
+                    if relation:
+                        last_person = current
+                        skip_until = token.i + LOOK_AHEAD
+                elif word in self.self_words:
+                    current = SELF
+                elif word in self.pronouns:
+                    current = last_person or PRONOUN
+                elif word in self.articles and self._relation_after(doc, token.i):
+                    current = SOMEONE
+                    skip_until = token.i + LOOK_AHEAD
+                elif word in self.generic:
+                    current = SOMEONE
+                elif word in self.relations and (token.is_sent_start or token.is_title):
+                    current = last_person = f"other:{self.relations[word]}"   # "Dad fainted"
+            out.append(current)
+        return out
+
+    def __call__(self, doc: Doc) -> Doc:
+        people = self.mentions(doc)
+        for span in list(doc.ents) + list(doc._.extra_findings):
+            span._.experiencer = people[span.end - 1]   # "upped my sertraline": the owner named inside
+        doc._.subject = self.subject(doc, people)
+        return doc
+
+    def subject(self, doc: Doc, people: List[Optional[str]]) -> Optional[str]:
+        for pattern in self.asking_for:
+            match = pattern.search(doc.text)
+            if match and match.group(1).lower() in self.relations:
+                return f"other:{self.relations[match.group(1).lower()]}"
+        twitching = [people[t.i] for t in doc if t.lower_.startswith(self.twitch_prefixes)]
+        for owner in twitching:
+            if owner:
+                return owner
+        if twitching:
+            return SELF   # "twitching in both calves": the writer's own, unless said otherwise
+        for span in sorted(list(doc.ents), key=lambda s: s.start):
+            if span._.experiencer:
+                return span._.experiencer
+        return None
+
+
+def age_in(text: str) -> Optional[int]:
+    """An age stated in the text ("my son (8)", "she's 14", "a 10 year old"), if any."""
+    match = AGE_RE.search(text)
+    if not match:
+        return None
+    if "month" in match.group(0).lower():
+        return 0
+    return int(next(group for group in match.groups() if group))
+
+
+def counts_for(experiencer: Optional[str], subject: Optional[str]) -> bool:
+    """Whether a finding said of `experiencer` belongs to an assessment about `subject`.
+
+    About the writer: their own findings and those whose owner is not said. About someone
+    else: that person's findings (by name or pronoun) and those whose owner is not said,
+    never the writer's own nor a third person's.
+    """
+    if experiencer is None:
+        return True
+    if subject in (None, SELF):
+        return experiencer == SELF
+    return experiencer in (subject, PRONOUN)
