@@ -142,7 +142,7 @@ async def test_a_reply_opening_with_no_answers_the_open_question(make_tracker, d
 
 async def test_a_question_not_understood_three_times_is_recorded_as_not_sure(make_tracker, dispatcher, domain):
     first = await extract(make_tracker(requested_slot="cramps", text="hmm my calf"), dispatcher, domain)
-    assert first == {"unanswered_replies": 1}
+    assert first == {"unanswered_replies": 1, "question_style": "again"}   # "I still need an answer"
     third = await extract(
         make_tracker(slots={"unanswered_replies": 2}, requested_slot="cramps", text="my calf again"),
         dispatcher, domain,

@@ -154,7 +154,7 @@ def rank_causes(findings: Mapping[str, str], details: Iterable[str], level: str,
     elif not kb.levels[level].get("benign_first", True) and ranked[:1] == ["benign"]:
         others = [cause for cause in ranked if cause != "benign"]
         if not others:  # something is named ahead of "harmless", as the level asks
-            others = [max((c for c in tie_order if c != "benign"), key=lambda c: (scores[c], -tie_order.index(c)))]
+            others = [kb.levels[level].get("lead_when_unclear") or next(c for c in tie_order if c != "benign")]
         ranked = others + ["benign"]
     return ranked
 

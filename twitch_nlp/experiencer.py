@@ -11,7 +11,7 @@ the person the writer asks for ("asking for my dad"), or the owner of the first 
 """
 
 import re
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -53,14 +53,16 @@ class ExperiencerMarker:
         self.twitch_prefixes = tuple(people.get("twitch_prefixes", []))
         self.asking_for = [re.compile(rf"\b{p}\s+(?:my|our)\s+(\w+)", re.I) for p in people.get("asking_for", [])]
 
-    def _relation_after(self, doc: Doc, i: int) -> Optional[str]:
+    def _relation_after(self, doc: Doc, i: int) -> Tuple[Optional[str], int]:
+        """The relation named within a few words after token i ("my 8 year old son"), and
+        where it ends; (None, i) at a body part or another sentence ("my legs")."""
         for token in doc[i + 1: i + 1 + LOOK_AHEAD]:
             word = token.lower_
             if word in self.relations:
-                return self.relations[word]
+                return self.relations[word], token.i
             if word in self.body_parts or token.norm_ in self.body_parts or token.is_sent_start:
-                return None
-        return None
+                return None, i
+        return None, i
 
     def mentions(self, doc: Doc) -> List[Optional[str]]:
         """The person each token is about, carried forward within a sentence."""
@@ -74,18 +76,17 @@ class ExperiencerMarker:
             word = token.lower_.replace("’", "'")
             if token.i > skip_until:
                 if word in self.possessives:
-                    relation = self._relation_after(doc, token.i)
+                    relation, skip_until = self._relation_after(doc, token.i)
                     current = f"other:{relation}" if relation else SELF
                     if relation:
                         last_person = current
-                        skip_until = token.i + LOOK_AHEAD
                 elif word in self.self_words:
                     current = SELF
                 elif word in self.pronouns:
                     current = last_person or PRONOUN
-                elif word in self.articles and self._relation_after(doc, token.i):
+                elif word in self.articles and self._relation_after(doc, token.i)[0]:
                     current = SOMEONE
-                    skip_until = token.i + LOOK_AHEAD
+                    skip_until = self._relation_after(doc, token.i)[1]
                 elif word in self.generic:
                     current = SOMEONE
                 elif word in self.relations and (token.is_sent_start or token.is_title):
