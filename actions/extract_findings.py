@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.findings import DETAILS_SLOT, FORM_NAME, findings_from, details_from
 from actions.people import person_phrase
 from triage import engine
-from twitch_nlp.experiencer import SELF, counts_for
+from twitch_nlp.experiencer import SELF, SOMEONE, counts_for, unnamed
 from twitch_nlp.finding_extractor import is_child
 
 ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "unsure": "unsure"}
@@ -40,7 +40,21 @@ def _entities(message: Dict[Text, Any], name: Text) -> List[Dict[Text, Any]]:
 
 
 def subject_of(message: Dict[Text, Any], known: Optional[Text]) -> Optional[Text]:
-    """Who the assessment is about: fixed by the first message that says it."""
+    """Who the assessment is about: fixed by the first message that says it, and named by
+    the first relation said of someone so far unnamed ("asking for someone ... my aunt").
+    An emergency sign happening now to another named person turns the assessment to them:
+    "my husband is gasping for air" needs the emergency number whatever was asked before."""
+    for entity in _entities(message, "emergency_signs"):
+        owner = entity.get("experiencer") or ""
+        if (entity.get("value") == "yes" and entity.get("now") and owner.startswith("other:")
+                and owner != SOMEONE and not counts_for(owner, known)):
+            return owner
+    if known and not unnamed(known):
+        return known
+    named = [e.get("experiencer") for e in message.get("entities") or []
+             if (e.get("experiencer") or "").startswith("other:") and e.get("experiencer") != SOMEONE]
+    if known and named:
+        return named[0]
     if known:
         return known
     subjects = [e.get("value") for e in _entities(message, "subject")]
@@ -54,6 +68,8 @@ def answers_in_message(message: Dict[Text, Any], requested: Any, subject: Option
     for entity in message.get("entities") or []:
         name, value = entity.get("entity"), entity.get("value")
         if name == "duration":
+            if requested != "duration" and not entity.get("of_twitching"):
+                continue   # "on the same pill for years" says nothing of the twitching
             try:
                 value = engine.duration_answer(float(value))
             except (TypeError, ValueError):

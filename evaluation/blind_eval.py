@@ -25,6 +25,8 @@ BLIND = ROOT / "evaluation" / "blind"
 OUT = ROOT / "results" / "eval"
 SEEDS = (0, 1, 2)
 IN_PASSING_OPENING = "my calves and thighs keep twitching, mostly at night, it started last week"
+# A probe told by a caregiver is played in a caregiver's conversation.
+IN_PASSING_OPENING_OTHER = "I'm asking for a relative: the calves and thighs keep twitching, mostly at night, it started last week"
 WORKERS = 4
 
 
@@ -102,7 +104,8 @@ def score_red_flags(client: BotClient, blind: dict, failures: List[str]) -> Dict
 
     def run(job):
         probe, mode = job
-        opening = None if mode == "opening" else IN_PASSING_OPENING
+        opening = None if mode == "opening" else (
+            IN_PASSING_OPENING_OTHER if probe.get("about") == "other" else IN_PASSING_OPENING)
         level, outcome = first_mention(client, probe["text"], opening=opening, pools=blind["pools"])
         return probe, mode, level, outcome
 

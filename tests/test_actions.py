@@ -42,10 +42,20 @@ async def test_yes_without_an_open_question_fills_nothing(make_tracker, dispatch
     assert await extract(make_tracker(intent="affirm"), dispatcher, domain) == {}
 
 
+def twitching_for(days):
+    return {"entity": "duration", "value": days, "of_twitching": True}
+
+
 async def test_a_stated_duration_becomes_short_or_long(make_tracker, dispatcher, domain):
-    short = await extract(make_tracker(entities=[entity("duration", "10")]), dispatcher, domain)
-    long = await extract(make_tracker(entities=[entity("duration", "60")]), dispatcher, domain)
+    short = await extract(make_tracker(entities=[twitching_for("10")]), dispatcher, domain)
+    long = await extract(make_tracker(entities=[twitching_for("60")]), dispatcher, domain)
     assert (short, long) == ({"duration": "short"}, {"duration": "long"})
+
+
+async def test_a_time_said_of_something_else_is_not_the_twitchings(make_tracker, dispatcher, domain):
+    """ "same pill for years" in the answer to the medicines question."""
+    tracker = make_tracker(requested_slot="recent_med_change", intent="deny", entities=[entity("duration", "365")])
+    assert await extract(tracker, dispatcher, domain) == {"recent_med_change": "no"}
 
 
 async def test_yes_to_how_long_is_taken_as_not_sure(make_tracker, dispatcher, domain):
@@ -220,3 +230,23 @@ async def test_a_child_is_recorded_from_a_stated_age(make_tracker, dispatcher, d
 async def test_a_sudden_one_sided_weakness_is_an_emergency(make_tracker, dispatcher, domain):
     tracker = make_tracker(entities=[who("weakness", "yes", "self"), who("detail", "sudden_onset", "self")])
     assert (await extract(tracker, dispatcher, domain))["triage_level"] == "emergency"
+
+
+async def test_an_emergency_happening_now_to_someone_else_turns_the_assessment_to_them(
+        make_tracker, dispatcher, domain):
+    now = {"entity": "emergency_signs", "value": "yes", "experiencer": "other:husband", "now": True}
+    slots = await extract(make_tracker(slots={"about": "self"}, requested_slot="cramps", entities=[now]),
+                          dispatcher, domain)
+    assert slots["about"] == "other:husband" and slots["triage_level"] == "emergency"
+
+
+async def test_someone_elses_old_story_does_not_turn_the_assessment(make_tracker, dispatcher, domain):
+    story = who("emergency_signs", "yes", "other:friend")
+    slots = await extract(make_tracker(slots={"about": "self"}, entities=[story]), dispatcher, domain)
+    assert "about" not in slots and "triage_level" not in slots
+
+
+async def test_someone_unnamed_is_named_by_the_first_relation(make_tracker, dispatcher, domain):
+    slots = await extract(make_tracker(slots={"about": "other:someone"},
+                                       entities=[who("cramps", "yes", "other:aunt")]), dispatcher, domain)
+    assert slots["about"] == "other:aunt" and slots["cramps"] == "yes"

@@ -466,7 +466,7 @@ def test_single_clue_gives_no_hint():
 
 def test_no_hints_without_electrolyte_cause():
     """Hints show only when the picture points to electrolytes at all."""
-    result = assess(all_clear(), details=["tremor", "fatigue", "diarrhoea"])
+    result = assess(all_clear(), details=["tremor", "diarrhoea"])
     assert "electrolyte" not in result.causes
     assert result.electrolyte_hints == []
 
@@ -797,3 +797,24 @@ def test_engine_is_free_of_rasa():
     """The engine stays pure Python so a clinician's rules can be tested without Rasa."""
     source = (ROOT / "triage" / "engine.py").read_text(encoding="utf-8")
     assert not re.search(r"^\s*(import|from)\s+rasa", source, flags=re.M)
+
+
+@pytest.mark.parametrize("finding, cause", [("cramps", "electrolyte"), ("tingling", "electrolyte"),
+                                            ("fluid_losses", "electrolyte"), ("thyroid_signs", "thyroid")])
+def test_a_doctor_soon_for_a_clue_leads_with_that_family_not_the_harmless_one(finding, cause):
+    """art. 246-250 name these clues as the reasons to book; with every harmless clue too,
+    the card leads with the family they point to (benign stays listed)."""
+    findings = all_clear(**{finding: "yes"}, triggers="yes", benign_pattern="yes")
+    result = assess(findings, ["caffeine"])
+    assert result.level == "soon" and result.causes[0] == cause and "benign" in result.causes
+
+
+def test_lasting_harmless_twitching_still_leads_with_the_harmless_family():
+    """'twitching persists beyond a few weeks' (art. 246) is a reason to book, not a clue."""
+    result = assess(all_clear(duration="long", triggers="yes"), ["stress"])
+    assert result.level == "soon" and result.causes[0] == "benign"
+
+
+def test_lasting_tiredness_points_to_body_salts():
+    """art. 111-112: fatigue is a low-potassium clue."""
+    assert "electrolyte" in assess(all_clear(), ["fatigue"]).causes

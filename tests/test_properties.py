@@ -172,8 +172,10 @@ def check_entities(text: str, entities) -> None:
     for entity in entities:
         extra = {"alone"} if entity.get("entity") == "answer" else set()  # "nuh uh" and nothing more
         if "experiencer" in entity:
-            extra = {"experiencer"}   # whose it is: self, other:<relation>, pronoun or unsaid
+            extra = {"experiencer", "now"}   # "now": an emergency sign happening now   # whose it is: self, other:<relation>, pronoun or unsaid
             assert entity["experiencer"] in (None, "self", "pronoun") or entity["experiencer"].startswith("other:")
+        if entity.get("entity") == "duration":
+            extra = {"of_twitching"}
         assert set(entity) - extra == {"entity", "value", "start", "end"}, entity
         assert isinstance(entity.get("alone", False), bool), entity
         name, value, start, end = entity["entity"], entity["value"], entity["start"], entity["end"]

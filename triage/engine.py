@@ -41,6 +41,7 @@ class Knowledge:
     combinations: List[dict]
     details: Dict[str, str]
     detail_levels: Dict[str, str]
+    detail_clues: Dict[str, Dict[str, float]]
     electrolyte_hints: Dict[str, dict]
     advice: Dict[str, object]
     level_rank: Dict[str, int] = field(init=False)
@@ -90,6 +91,7 @@ def load_knowledge(path: Path = KNOWLEDGE_FILE) -> Knowledge:
         combinations=data.get("combinations", []),
         details=data.get("details", {}),
         detail_levels=data.get("detail_levels", {}),
+        detail_clues=data.get("detail_clues", {}),
         electrolyte_hints=data.get("electrolyte_hints", {}),
         advice=data["advice"],
     )
@@ -131,6 +133,9 @@ def _combination_holds(combination: Mapping, findings: Mapping[str, str], detail
 def _cause_scores(findings: Mapping[str, str], details: Iterable[str], kb: Knowledge) -> Dict[str, float]:
     scores = {cause: float(spec.get("prior", 0)) for cause, spec in kb.causes.items()}
     detail_set = set(details)
+    for detail in detail_set & set(kb.detail_clues):
+        for cause, points in kb.detail_clues[detail].items():
+            scores[cause] += points
     for name, answer in findings.items():
         spec = kb.findings[name]
         for cause, points in spec.get("clues", {}).get(answer, {}).items():
@@ -151,6 +156,9 @@ def rank_causes(findings: Mapping[str, str], details: Iterable[str], level: str,
     )
     if not kb.levels[level].get("show_benign", True):
         ranked = [cause for cause in ranked if cause != "benign"]
+    elif kb.levels[level].get("benign_after_clues_of") is not None and "benign" in ranked:
+        clued = [c for c in ranked if c != "benign" and scores[c] >= kb.levels[level]["benign_after_clues_of"]]
+        ranked = clued + [c for c in ranked if c not in clued]
     elif not kb.levels[level].get("benign_first", True) and ranked[:1] == ["benign"]:
         others = [cause for cause in ranked if cause != "benign"]
         if not others:  # something is named ahead of "harmless", as the level asks

@@ -14,9 +14,28 @@ LONG_AGO = "LONG_AGO"   # our own category: "I fainted once as a teenager"
 @Language.factory("twitch_context", default_config={"cues": {}}, requires=["doc.ents"])
 def make_context(nlp: Language, name: str, cues: Dict[str, Dict[str, List[str]]]):
     # A cue inside a finding ("can't breathe", "not sleeping") belongs to that finding.
-    component = ConText(nlp, name=name, rules="default", prune_on_target_overlap=True)
-    component.add(conversational_rules(cues))
+    component = ConText(nlp, name=name, rules=None, prune_on_target_overlap=True)
+    component.add(default_rules() + conversational_rules(cues) + LONG_AGO_PATTERNS)
     return component
+
+
+def default_rules() -> List[ConTextRule]:
+    """medspaCy's clinical rules, less those made for clinical notes that reach across a
+    colon ("problem list: no ..."), which here would swallow "nothing else: no weakness"."""
+    from medspacy.context.context import DEFAULT_RULES_FILEPATH
+
+    return [rule for rule in ConTextRule.from_json(DEFAULT_RULES_FILEPATH) if not rule.literal.lstrip().startswith(":")]
+
+
+# "when I was 19", "in 2020", "20 years ago": long ago, anywhere in the sentence.
+LONG_AGO_PATTERNS = [
+    ConTextRule(literal="when i was <age>", category=LONG_AGO, direction="BIDIRECTIONAL",
+                pattern=[{"LOWER": "when"}, {"LOWER": {"IN": ["i", "he", "she"]}}, {"LOWER": "was"}, {"LIKE_NUM": True}]),
+    ConTextRule(literal="in <year>", category=LONG_AGO, direction="BIDIRECTIONAL",
+                pattern=[{"LOWER": {"IN": ["in", "back"]}}, {"TEXT": {"REGEX": "^(19|20)[0-9][0-9]$"}}]),
+    ConTextRule(literal="<n> years ago", category=LONG_AGO, direction="BIDIRECTIONAL",
+                pattern=[{"LIKE_NUM": True}, {"LOWER": {"IN": ["years", "yrs", "year"]}}, {"LOWER": "ago"}]),
+]
 
 
 def conversational_rules(cues: Dict[str, Dict[str, List[str]]]) -> List[ConTextRule]:

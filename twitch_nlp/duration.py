@@ -49,7 +49,8 @@ SINCE_RE = {
 CLAUSE_BREAK = re.compile(r"[.;!?]+|,|\bbut\b|\band\s+(?:now|then)\b", re.IGNORECASE)
 
 
-@Language.factory("twitch_duration", default_config={"twitch_words": []}, assigns=["doc._.duration_days"])
+@Language.factory("twitch_duration", default_config={"twitch_words": []},
+                  assigns=["doc._.duration_days", "doc._.duration_of_twitching"])
 def make_duration_detector(nlp: Language, name: str, twitch_words: List[str]) -> "DurationDetector":
     return DurationDetector(twitch_words)
 
@@ -64,7 +65,13 @@ class DurationDetector:
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.duration_days = duration_in_days(doc.text, self.twitch)
+        doc._.duration_of_twitching = doc._.duration_days is not None and _in_a_twitch_clause(doc.text, self.twitch)
         return doc
+
+
+def _in_a_twitch_clause(text: str, twitch: Optional["re.Pattern"]) -> bool:
+    """Whether a duration is said in the same clause as the twitching."""
+    return twitch is not None and any(_days(c) is not None for c in CLAUSE_BREAK.split(text) if c and twitch.search(c))
 
 
 def duration_in_days(text: str, twitch: Optional["re.Pattern"] = None) -> Optional[float]:

@@ -24,6 +24,7 @@ SOMEONE = "other:someone"
 LOOK_AHEAD = 5   # "my 8 year old son": words between "my" and the relation
 AGE_RE = re.compile(
     r"\(\s*(\d{1,2})\s*\)|\bage[d]?\s+(\d{1,2})\b"
+    r"|\b(?:is|'s|turned|just turned)\s+(\d{1,2})\b(?!\s*(?:days?|weeks?|months?|years?\s+ago|%|am|pm|kg|kilos?|lbs?|times|minutes|hours|cups|cans))"
     r"|\b(\d{1,2})\s*-?\s*(?:yo|y/o|yrs?[\s-]*old|years?[\s-]*old|month[\s-]*old|months[\s-]*old)\b",
     re.IGNORECASE,
 )
@@ -51,7 +52,8 @@ class ExperiencerMarker:
         self.articles = set(people.get("articles", []))
         self.body_parts = set(people.get("body_parts", []))
         self.twitch_prefixes = tuple(people.get("twitch_prefixes", []))
-        self.asking_for = [re.compile(rf"\b{p}\s+(?:my|our)\s+(\w+)", re.I) for p in people.get("asking_for", [])]
+        self.asking_for = [re.compile(rf"\b{p}\s+(my|our|a|an|the|someone|somebody)\b\s*(\w*)", re.I)
+                           for p in people.get("asking_for", [])]
 
     def _relation_after(self, doc: Doc, i: int) -> Tuple[Optional[str], int]:
         """The relation named within a few words after token i ("my 8 year old son"), and
@@ -82,17 +84,32 @@ class ExperiencerMarker:
                         last_person = current
                 elif word in self.self_words:
                     current = SELF
+                elif word in self.pronouns and self._relation_after(doc, token.i)[0]:
+                    current = SOMEONE   # "his friend", "her mum": a third person
+                    skip_until = self._relation_after(doc, token.i)[1]
                 elif word in self.pronouns:
                     current = last_person or PRONOUN
-                elif word in self.articles and self._relation_after(doc, token.i)[0]:
+                elif (word in self.articles and self._relation_after(doc, token.i)[0]
+                      and not (token.i > 0 and doc[token.i - 1].lower_ in ("'m", "am", "im"))):   # not "I'm a woman"
                     current = SOMEONE
                     skip_until = self._relation_after(doc, token.i)[1]
                 elif word in self.generic:
                     current = SOMEONE
-                elif word in self.relations and (token.is_sent_start or token.is_title):
-                    current = last_person = f"other:{self.relations[word]}"   # "Dad fainted"
+                elif word in self.relations and self.relations[word] != "someone":
+                    current = last_person = f"other:{self.relations[word]}"   # "Dad fainted", "colleague is sick"
             out.append(current)
         return out
+
+    def _owner(self, doc: Doc, i: int, people: List[Optional[str]]) -> Tuple[Optional[str], bool]:
+        """Whose twitching, and whether the words say so plainly: the owner of the body part
+        right after ("twitches in my thighs", "in his calves"), else the person named before
+        it ("my dad keeps twitching", "she says twitching can be from that")."""
+        for j in range(i + 1, min(len(doc), i + 1 + LOOK_AHEAD)):
+            if doc[j].is_sent_start or doc[j].is_punct:
+                break
+            if doc[j].lower_ in self.possessives | self.pronouns and people[j] and people[j] != SOMEONE:
+                return people[j], True
+        return people[i], False
 
     def __call__(self, doc: Doc) -> Doc:
         people = self.mentions(doc)
@@ -104,11 +121,16 @@ class ExperiencerMarker:
     def subject(self, doc: Doc, people: List[Optional[str]]) -> Optional[str]:
         for pattern in self.asking_for:
             match = pattern.search(doc.text)
-            if match and match.group(1).lower() in self.relations:
-                return f"other:{self.relations[match.group(1).lower()]}"
-        twitching = [people[t.i] for t in doc if t.lower_.startswith(self.twitch_prefixes)]
-        for owner in twitching:
-            if owner:
+            if not match:
+                continue
+            determiner, noun = match.group(1).lower(), match.group(2).lower()
+            if determiner in ("my", "our") and noun in self.relations:
+                return f"other:{self.relations[noun]}"   # "asking for my dad"
+            if determiner in ("someone", "somebody") or noun in self.relations:
+                return SOMEONE   # "asking for a friend": someone, named later if at all
+        twitching = [self._owner(doc, t.i, people) for t in doc if t.lower_.startswith(self.twitch_prefixes)]
+        for owner, plain in sorted(twitching, key=lambda pair: not pair[1]):
+            if owner and owner != SOMEONE:
                 return owner
         if twitching:
             return SELF   # "twitching in both calves": the writer's own, unless said otherwise
@@ -128,6 +150,11 @@ def age_in(text: str) -> Optional[int]:
     return int(next(group for group in match.groups() if group))
 
 
+def unnamed(subject: Optional[str]) -> bool:
+    """ "asking for someone", "she ...": someone else, not yet named."""
+    return subject in (PRONOUN, SOMEONE)
+
+
 def counts_for(experiencer: Optional[str], subject: Optional[str]) -> bool:
     """Whether a finding said of `experiencer` belongs to an assessment about `subject`.
 
@@ -139,4 +166,6 @@ def counts_for(experiencer: Optional[str], subject: Optional[str]) -> bool:
         return True
     if subject in (None, SELF):
         return experiencer == SELF
+    if unnamed(subject):
+        return experiencer != SELF
     return experiencer in (subject, PRONOUN)

@@ -8,6 +8,7 @@ from spacy.tokens import Doc, Span
 
 DOC_EXTENSIONS = {
     "duration_days": None,     # how long the twitching has lasted, in days
+    "duration_of_twitching": False,   # said of the twitching ("twitching for 3 weeks")
     "answer": None,            # "yes" / "no" / "unsure" when the message opens with one
     "answer_alone": False,     # the message is only that answer ("nuh uh")
     "asks_back": False,        # a question back instead of an answer ("why do you ask?")

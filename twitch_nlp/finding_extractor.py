@@ -10,6 +10,7 @@ reply that opens with yes / no / not sure an `answer` entity, a question back an
 (twitch_nlp.experiencer.counts_for), by the action that fills the slots.
 """
 
+import re
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
@@ -42,13 +43,17 @@ QUALIFIERS = (
 # Findings a question about oneself still reports ("why do I keep dropping things?").
 SAME_DAY_FINDINGS = frozenset({"emergency_signs", "weakness", "speech_swallowing"})
 CHILD_AGE = 16
+HAPPENING = re.compile(r"\b(?:is|are|'s|keeps?)\s+(?!\w*(?:fine|ok|okay|better)\b)\w+ing\b", re.IGNORECASE)  # "is gasping"
 
 
 def _reversed(span: Any) -> bool:
+    """A reverser just before the denial or inside it ("strength is not normal"), but not
+    the denial's own first word ("not weak")."""
     doc, start = span.doc, span.start
     while start > 0 and span.start - start < REVERSER_REACH and not doc[start - 1].is_punct:
         start -= 1
-    return any(t.norm_ in DENIAL_REVERSERS or t.lower_ in DENIAL_REVERSERS for t in doc[start:span.end])
+    words = list(doc[start:span.start]) + list(doc[span.start + 1:span.end])
+    return any(t.norm_ in DENIAL_REVERSERS or t.lower_ in DENIAL_REVERSERS for t in words)
 
 
 def _qualifies_another(span: Any, spans: List[Any]) -> bool:
@@ -82,19 +87,23 @@ def value_of(span: Any, finding: Text, kind: Text) -> Optional[Text]:
 @lru_cache(maxsize=1)
 def _cues() -> Dict[str, List[str]]:
     lexicon = load_lexicon()
-    return {key: [c.lower() for c in lexicon[key]] for _, _, key in QUALIFIERS}
+    keys = [key for _, _, key in QUALIFIERS] + ["slow_cues", "recent_cues"]
+    return {key: [c.lower() for c in lexicon[key]] for key in keys}
 
 
-def _qualifier_details(spans_with_values: List[Any]) -> List[str]:
+def _says(text: str, key: str) -> bool:
+    padded = " " + re.sub(r"[^\w'\s-]", " ", text.lower()) + " "
+    return any(f" {cue} " in padded for cue in _cues()[key])
+
+
+def _qualifier_details(doc: Any, spans_with_values: List[Any]) -> List[str]:
+    """ "suddenly", "40 minutes ago" anywhere in the message, unless it also says the change
+    was slow ("slowly getting worse, not suddenly")."""
     found = []
     for detail, findings, key in QUALIFIERS:
-        for span, value in spans_with_values:
-            if value == "yes" and span._.finding in findings:
-                sentence = f" {span.sent.text.lower()} "
-                if any(f" {cue} " in sentence or f" {cue}," in sentence or f" {cue}." in sentence
-                       for cue in _cues()[key]):
-                    found.append(detail)
-                    break
+        if any(value == "yes" and span._.finding in findings for span, value in spans_with_values):
+            if _says(doc.text, key) and not (detail == "sudden_onset" and _says(doc.text, "slow_cues")):
+                found.append(detail)
     return found
 
 
@@ -110,11 +119,14 @@ def entities_from_doc(doc: Any) -> List[Dict[Text, Any]]:
             continue
         valued.append((span, value))
         extra = {"start": span.start_char, "end": span.end_char, "experiencer": span._.experiencer}
+        if finding == "emergency_signs" and value == "yes" and (
+                _says(span.sent.text, "recent_cues") or HAPPENING.search(span.sent.text)):
+            extra["now"] = True   # happening now or today, not a story from before
         if finding != DETAIL_ONLY:
             entities.append({"entity": finding, "value": value, **extra})
         if detail and value == "yes":
             entities.append({"entity": "detail", "value": detail, **extra})
-    for detail in _qualifier_details(valued):
+    for detail in _qualifier_details(doc, valued):
         span = next(s for s, v in valued if v == "yes")
         entities.append({"entity": "detail", "value": detail, "start": 0, "end": len(doc.text),
                          "experiencer": span._.experiencer})
@@ -125,7 +137,8 @@ def entities_from_doc(doc: Any) -> List[Dict[Text, Any]]:
     if doc._.asks_back:
         entities.append({"entity": "asks_back", "value": "yes", **whole})
     if doc._.duration_days is not None:
-        entities.append({"entity": "duration", "value": str(round(doc._.duration_days)), **whole})
+        entities.append({"entity": "duration", "value": str(round(doc._.duration_days)), **whole,
+                         "of_twitching": bool(doc._.duration_of_twitching)})
     if doc._.subject:
         entities.append({"entity": "subject", "value": doc._.subject, **whole})
     age = age_in(doc.text)

@@ -25,6 +25,8 @@ from twitch_nlp import answer_opening, context, duration, experiencer, finding_m
 from twitch_nlp.lexicon import load_lexicon, matcher_data, phrase_words
 
 RED_FLAG_FINDINGS = ("emergency_signs", "weakness", "speech_swallowing")
+SENTENCE_ENDS = [".", "!", "?", ":", ";", "\n"]
+RED_FLAG_WORD_MIN = 5   # shorter words ("slow") would pull typos of longer ones ("swolow")
 
 
 def red_flag_words(lexicon: dict) -> List[str]:
@@ -32,18 +34,20 @@ def red_flag_words(lexicon: dict) -> List[str]:
     words = set()
     for finding in RED_FLAG_FINDINGS:
         for phrase in lexicon["findings"].get(finding) or []:
-            words |= {w.lstrip("=").lower() for w in phrase.split() if w.isalpha() and len(w) >= 4}
+            words |= {w.lstrip("=").lower() for w in phrase.split() if w.isalpha() and len(w) >= RED_FLAG_WORD_MIN}
     for spec in lexicon["details"].values():
         if spec["finding"] in RED_FLAG_FINDINGS:
             for phrase in spec["phrases"]:
-                words |= {w.lower() for w in phrase.split() if w.isalpha() and len(w) >= 4}
+                words |= {w.lower() for w in phrase.split() if w.isalpha() and len(w) >= RED_FLAG_WORD_MIN}
     return sorted(words - set(lexicon.get("not_red_flag_words") or []))
 
 
 def build_pipeline(lexicon: dict = None) -> Language:
     lexicon = lexicon or load_lexicon()
     nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
+    # A colon or semicolon ends a sentence too: "nothing else: no weakness, no ..." is a
+    # list of denials that ConText must read on its own.
+    nlp.add_pipe("sentencizer", config={"punct_chars": SENTENCE_ENDS})
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()  # loads the lookup tables from spacy-lookups-data
     vocabulary = {word.lower() for word in phrase_words(lexicon)} | set(lexicon["extra_vocabulary"])
