@@ -445,3 +445,30 @@ def test_other_peoples_stories_and_old_events_are_not_findings(nlp, text):
                                          ("vomiting for 4 days, the twitching started 2 days ago", 2)])
 def test_ages_and_pregnancies_are_not_how_long_it_has_lasted(nlp, text, days):
     assert nlp(text)._.duration_days == days
+
+
+@pytest.mark.parametrize("text, answer", [("he says no", "no"), ("I asked her, she says not really", "no"),
+                                           ("mum said yes, a bit", "yes"), ("why do you ask? but no", "no")])
+def test_an_answer_passed_on_by_a_caregiver(nlp, text, answer):
+    assert nlp(text)._.answer == answer
+
+
+def test_never_having_had_a_fit_is_a_no(nlp):
+    answers, _ = findings(nlp, "no, I've never had a fit, that's my sister")
+    assert answers["emergency_signs"] == "no"
+
+
+@pytest.mark.parametrize("text", ["my hands keep cramping into a claw and my lips tingle",
+                                   "my fingers curl up and lock and my mouth goes numb"])
+def test_hands_tightening_is_recognised(nlp, text):
+    _, details = findings(nlp, text)
+    assert "hand_foot_spasm" in details
+
+
+@pytest.mark.parametrize("text, diet", [("my thighs have been twitchy since I started running again", "start_over"),
+                                         ("thanks, and my calf has been twitching for a week", "thank")])
+def test_a_message_about_symptoms_is_a_description_whatever_the_guess(nlp, text, diet):
+    from twitch_nlp.answer_intent import AnswerIntentClassifier, answer_intent
+
+    message = {"text": text, "entities": entities_from_doc(nlp(text)), "intent": {"name": diet, "confidence": 0.9}}
+    assert answer_intent(message, AnswerIntentClassifier.get_default_config()) == "describe_symptoms"

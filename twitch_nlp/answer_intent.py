@@ -22,6 +22,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 ANSWER_INTENTS = {"yes": "affirm", "no": "deny", "unsure": "unsure"}
 NOT_FINDINGS = {"answer", "duration", "detail", "asks_back", "subject", "age"}
 ASK_WHY = "ask_why"
+DESCRIBE = "describe_symptoms"
+NOT_ABOUT_SYMPTOMS = {"start_over", "goodbye", "greet", "thank", "out_of_scope", "bot_challenge", "nlu_fallback"}
 WORD = re.compile(r"[\w']+")
 
 
@@ -31,6 +33,12 @@ def answer_intent(message: Dict[Text, Any], config: Dict[Text, Any]) -> Any:
     if any(e.get("entity") == "asks_back" for e in entities) and not any(
             e.get("entity") not in NOT_FINDINGS for e in entities):
         return ASK_WHY   # "why do you need to know that?" asks back and reports nothing
+    intent_name = (message.get(INTENT) or {}).get("name")
+    if intent_name in NOT_ABOUT_SYMPTOMS and any(
+            e.get("entity") not in NOT_FINDINGS or e.get("entity") == "subject" for e in entities):
+        # "twitchy since I started running again" is not "start over"; a message the model
+        # cannot place that names a symptom is a description, never a dead end
+        return DESCRIBE
     answers = [e.get("value") for e in entities if e.get("entity") == "answer"]
     if not answers or answers[0] not in ANSWER_INTENTS:
         return None

@@ -14,10 +14,13 @@ from spacy.tokens import Doc
 
 from twitch_nlp import extensions  # noqa: F401
 
-FILLER = re.compile(r"^(?:(?:um+|uh+|well|hmm+|mm+|so|oh|erm|ok|okay|honestly|actually|hm+)\b[\s,.]*)+")
+FILLER = re.compile(r"^(?:(?:um+|uh+|well|hmm+|mm+|so|oh|erm|ok|okay|honestly|actually|hm+|but|and|anyway)\b[\s,.]*)+")
 # What may follow a reply that is only an answer ("nope lol", "not sure tbh").
 NOTHING_MORE = re.compile(r"[\W_]*(?:(?:lol|tbh|honestly|really|mate|then|haha|sorry|thankfully|thank god|at all)[\W_]*)*")
 TRIPLED = re.compile(r"(\w)\1{2,}")
+# A caregiver passing on an answer: "he says no", "I asked her, she says not really".
+REPORTED = re.compile(
+    r"^(?:i asked (?:him|her|them)[,.]?\s*)?(?:[\w']+\s+){0,2}(?:says|said|reckons|tells me|told me)\s+(?:that\s+)?(?=\w)")
 
 
 @Language.factory(
@@ -42,7 +45,7 @@ class AnswerDetector:
 
     def opening(self, text: str) -> Tuple[str, str]:
         """(answer, rest of the text) for a text, or ("", text)."""
-        text = FILLER.sub("", text)
+        text = REPORTED.sub("", FILLER.sub("", text))
         for pattern, answer in self.patterns:
             match = pattern.match(text)
             if match:

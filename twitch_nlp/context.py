@@ -1,6 +1,7 @@
 """spaCy components: medspaCy ConText (negation, uncertainty, hypotheticals, long ago) with
 everyday conversational cues, over the findings and over the overlapping ones kept aside."""
 
+import re
 from typing import Dict, List
 
 import medspacy  # noqa: F401  (registers medspaCy's factories)
@@ -24,7 +25,13 @@ def default_rules() -> List[ConTextRule]:
     colon ("problem list: no ..."), which here would swallow "nothing else: no weakness"."""
     from medspacy.context.context import DEFAULT_RULES_FILEPATH
 
-    return [rule for rule in ConTextRule.from_json(DEFAULT_RULES_FILEPATH) if not rule.literal.lstrip().startswith(":")]
+    return [rule for rule in ConTextRule.from_json(DEFAULT_RULES_FILEPATH)
+            if not rule.literal.lstrip().startswith(":") and not OVERLAPS_A_FINDING.search(rule.literal)]
+
+
+# A cue ending in "had" or "have" ("never had") would overlap "had a fit" and be dropped
+# with it; "never" on its own does the work.
+OVERLAPS_A_FINDING = re.compile(r"\b(?:had|have|has)\s*$", re.IGNORECASE)
 
 
 # "when I was 19", "in 2020", "20 years ago": long ago, anywhere in the sentence.
