@@ -22,7 +22,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.findings import DETAILS_SLOT, FORM_NAME, findings_from, details_from
+from actions.findings import ASKED_SLOT, DETAILS_SLOT, FORM_NAME, GROUP_SLOT, GROUPED_SLOT, details_from, findings_from
 from actions.people import person_phrase
 from triage import engine
 from twitch_nlp.experiencer import SELF, SOMEONE, counts_for, unnamed
@@ -61,8 +61,10 @@ def subject_of(message: Dict[Text, Any], known: Optional[Text]) -> Optional[Text
     return subjects[0] if subjects else None
 
 
-def answers_in_message(message: Dict[Text, Any], requested: Any, subject: Optional[Text]) -> Dict[str, List[str]]:
-    """Every answer the latest message gives, per finding (several if it contradicts itself)."""
+def answers_in_message(message: Dict[Text, Any], requested: Any, subject: Optional[Text],
+                       asked: Optional[List[Text]] = None) -> Dict[str, List[str]]:
+    """Every answer the latest message gives, per finding (several if it contradicts itself).
+    `asked`: the findings of an open grouped question."""
     kb = engine.load_knowledge()
     answers: Dict[str, List[str]] = {}
     for entity in message.get("entities") or []:
@@ -79,16 +81,34 @@ def answers_in_message(message: Dict[Text, Any], requested: Any, subject: Option
         if name in kb.findings:
             answers.setdefault(name, []).append(value)
 
+    # How the reply opens ("no, just sore") is literal; the intent is a model's guess.
+    replies = [e.get("value") for e in _entities(message, "answer")]
+    intent = (message.get("intent") or {}).get("name")
+    if not replies and intent in ANSWER_INTENTS and not _entities(message, "asks_back"):
+        replies = [ANSWER_INTENTS[intent]]
     if requested in kb.findings:
-        # How the reply opens ("no, just sore") is literal; the intent is a model's guess.
-        replies = [e.get("value") for e in _entities(message, "answer")]
-        intent = (message.get("intent") or {}).get("name")
-        if not replies and intent in ANSWER_INTENTS and not _entities(message, "asks_back"):
-            replies = [ANSWER_INTENTS[intent]]
         for reply in replies:
             # "yes" to "how long?" tells us nothing: assume the cautious case
             answers.setdefault(requested, []).append(reply if reply in kb.answers(requested) else "unsure")
+    elif requested == GROUPED_SLOT and asked:
+        answers.update(_group_answers(asked, answers, replies))
     return answers
+
+
+def _group_answers(asked: List[Text], named: Dict[str, List[str]], replies: List[str]) -> Dict[str, List[str]]:
+    """What a reply to "Do any of these apply?" says of the findings it did not name.
+
+    "none of them" / "no": none apply. Naming some ("just the cramps", "no cramps"): the
+    person went through the list, so the rest do not apply. "not sure" alone: each is
+    unsure. "yes" alone says nothing yet: the caller asks which.
+    """
+    unnamed = [f for f in asked if f not in named]
+    said_something = any(f in named for f in asked)
+    if "no" in replies or (said_something and "unsure" not in replies):
+        return {f: ["no"] for f in unnamed}
+    if "unsure" in replies and not said_something:
+        return {f: ["unsure"] for f in unnamed}
+    return {}
 
 
 def _looks_like_a_reply(message: Dict[Text, Any]) -> bool:
@@ -122,22 +142,32 @@ class ActionExtractFindings(Action):
         if about and about != tracker.get_slot(ABOUT_SLOT):
             events += [SlotSet(ABOUT_SLOT, about), SlotSet(PERSON_SLOT, person_phrase(about))]
 
-        answers_found = answers_in_message(message, requested, about)
+        asked = list(tracker.get_slot(ASKED_SLOT) or []) if requested == GROUPED_SLOT else [requested]
+        group = (tracker.get_slot(GROUP_SLOT) or "|").split("|")[0] if requested == GROUPED_SLOT else requested
+        answers_found = answers_in_message(message, requested, about, asked)
+        answered = any(f in answers_found for f in asked if f)
+        unsure_red_flags = [f for f in asked if f in kb.red_flags() and answers_found.get(f) == ["unsure"]]
         mode = None
-        if requested and requested not in answers_found and _entities(message, "asks_back"):
+        if requested and not answered and _entities(message, "asks_back"):
             mode = "why"   # a question back: say why, ask again
-        elif requested in kb.red_flags() and answers_found.get(requested) == ["unsure"] \
-                and tracker.get_slot(CLARIFIED_SLOT) != requested:
-            del answers_found[requested]   # one clarifying question before caution applies
+        elif unsure_red_flags and all(answers_found.get(f) == ["unsure"] for f in asked if f in answers_found) \
+                and tracker.get_slot(CLARIFIED_SLOT) != group:
+            for finding in asked:   # one clarifying question before caution applies
+                answers_found.pop(finding, None)
             mode = "clarify"
-            events.append(SlotSet(CLARIFIED_SLOT, requested))
-        elif requested and requested not in answers_found and _looks_like_a_reply(message):
+            events.append(SlotSet(CLARIFIED_SLOT, group))
+        elif requested and not answered and _looks_like_a_reply(message):
             unanswered = (tracker.get_slot(UNANSWERED_SLOT) or 0) + 1
             mode = "again"
             if unanswered >= REPLIES_BEFORE_UNSURE:
-                answers_found[requested], unanswered, mode = ["unsure"], 0, None
+                answers_found.update({f: ["unsure"] for f in asked if f})
+                unanswered, mode = 0, None
             events.append(SlotSet(UNANSWERED_SLOT, unanswered))
-        elif requested in answers_found and tracker.get_slot(UNANSWERED_SLOT):
+        elif requested == GROUPED_SLOT and not answered and (
+                "yes" in [e.get("value") for e in _entities(message, "answer")]
+                or (message.get("intent") or {}).get("name") == "affirm"):
+            mode = "again"   # "yes" to a list: which ones?
+        elif answered and tracker.get_slot(UNANSWERED_SLOT):
             events.append(SlotSet(UNANSWERED_SLOT, 0))
         style = question_style(about, mode)
         if style != (tracker.get_slot(STYLE_SLOT) or "self"):

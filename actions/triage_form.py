@@ -1,15 +1,24 @@
-"""Validation of triage_form: the engine decides which question, if any, comes next."""
+"""Validation of triage_form: the engine decides which question, if any, comes next.
 
-from typing import Any, Dict, List, Text
+A single question requests its finding's slot; a grouped one (contract section 4)
+requests the bot's own slot `grouped_answer`, never filled, with `asked_findings` naming
+what the question covers and `question_group` choosing its wording.
+"""
+
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.extract_findings import STYLE_SLOT
-from actions.findings import details_from, findings_from
+from actions.findings import ASKED_SLOT, GROUP_SLOT, GROUPED_SLOT, ITEMS_SLOT, details_from, findings_from
 from triage import engine
+
+
+def _next(tracker: Tracker):
+    return engine.next_questions(findings_from(tracker), details_from(tracker))
 
 
 class ValidateTriageForm(FormValidationAction):
@@ -24,14 +33,30 @@ class ValidateTriageForm(FormValidationAction):
         domain: DomainDict,
     ) -> List[Text]:
         # Only the next useful question; none once the picture is safe to conclude.
-        question = engine.next_question(findings_from(tracker), details_from(tracker))
-        return [question] if question else []
+        group, asked = _next(tracker)
+        if group:
+            return [GROUPED_SLOT]
+        return asked
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
-        # Slots are already filled and checked by action_extract_findings. Confirming the
+    ) -> List[EventType]:
+        # Slots are already filled and checked by action_extract_findings. Setting the
         # question's wording keeps the form from rejecting a turn that answered nothing
         # (a question back, "not sure" to a red flag, a story): it asks again instead of
         # falling silent.
-        return [SlotSet(STYLE_SLOT, tracker.get_slot(STYLE_SLOT))]
+        group, asked = _next(tracker)
+        style = tracker.get_slot(STYLE_SLOT) or "self"
+        wording: Optional[Text] = f"{group}|{style}" if group else None
+        return [
+            SlotSet(STYLE_SLOT, style),
+            SlotSet(ASKED_SLOT, asked if group else None),
+            SlotSet(GROUP_SLOT, wording),
+            SlotSet(ITEMS_SLOT, items_text(asked) if group else None),
+        ]
+
+
+def items_text(findings: List[Text]) -> Text:
+    """The list a grouped question shows, one line per finding, worded in knowledge.yml."""
+    kb = engine.load_knowledge()
+    return "\n".join(f"• {kb.findings[name]['item']}" for name in findings)

@@ -72,6 +72,35 @@ def question_variants(spec: Dict[str, Any]) -> List[Dict[str, Any]]:
     return variants
 
 
+STYLES = ("self", "other", "why", "why_other", "clarify", "clarify_other", "again", "again_other")
+ITEMS = "{question_items}"   # the open group's list, filled by validate_triage_form
+
+
+def group_variants(knowledge, name: str, spec: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """A grouped question (contract section 4) in each style, keyed by the slot
+    question_group = "<group>|<style>"; its list of findings comes from a slot, since only
+    those still worth asking are shown."""
+    plain, other = spec["question"], spec.get("question_other", spec["question"])
+    why, which = spec.get("why", GENERIC_WHY), knowledge.group_wording["which"]
+    texts = {
+        "self": plain, "other": other, "why": f"{why} {plain}", "why_other": f"{why} {other}",
+        "clarify": spec.get("clarify", plain), "clarify_other": spec.get("clarify_other", other),
+        "again": which, "again_other": which,
+    }
+    buttons = [{"title": knowledge.findings[f]["button"]["title"], "payload": knowledge.findings[f]["button"]["says"]}
+               for f in spec["findings"]]
+    buttons += [{"title": knowledge.group_wording["none"], "payload": "none of these"},
+                {"title": "Not sure", "payload": "/unsure"}]
+    variants = [{"text": _for_rasa(f"{plain}\n{ITEMS}"), "buttons": buttons}]
+    for style in STYLES:
+        variants.append({
+            "condition": [{"type": "slot", "name": "question_group", "value": f"{name}|{style}"}],
+            "text": _for_rasa(f"{texts[style]}\n{ITEMS}"),
+            "buttons": buttons,
+        })
+    return variants
+
+
 def question_responses() -> Dict[str, Any]:
     knowledge = load_knowledge()
     responses: Dict[str, List[Dict[str, Any]]] = {}
@@ -80,6 +109,9 @@ def question_responses() -> Dict[str, Any]:
         responses[f"utter_ask_{finding}"] = [
             {**variant, "buttons": buttons} for variant in question_variants(knowledge.findings[finding])
         ]
+    responses["utter_ask_grouped_answer"] = [
+        variant for name, spec in knowledge.question_groups.items() for variant in group_variants(knowledge, name, spec)
+    ]
     return {"version": "3.1", "responses": responses}
 
 

@@ -250,3 +250,37 @@ async def test_someone_unnamed_is_named_by_the_first_relation(make_tracker, disp
     slots = await extract(make_tracker(slots={"about": "other:someone"},
                                        entities=[who("cramps", "yes", "other:aunt")]), dispatcher, domain)
     assert slots["about"] == "other:aunt" and slots["cramps"] == "yes"
+
+
+# ---- grouped questions ----------------------------------------------------------------
+
+GROUP = {"asked_findings": ["cramps", "palpitations", "thyroid_signs", "tingling"], "question_group": "body_signs|self"}
+
+
+async def test_none_of_these_denies_every_finding_of_the_group(make_tracker, dispatcher, domain):
+    tracker = make_tracker(slots=GROUP, intent="deny", requested_slot="grouped_answer",
+                           entities=[entity("answer", "no")])
+    slots = await extract(tracker, dispatcher, domain)
+    assert {f: slots[f] for f in GROUP["asked_findings"]} == dict.fromkeys(GROUP["asked_findings"], "no")
+
+
+async def test_naming_some_of_the_group_denies_the_rest(make_tracker, dispatcher, domain):
+    tracker = make_tracker(slots=GROUP, requested_slot="grouped_answer", entities=[entity("cramps", "yes")])
+    slots = await extract(tracker, dispatcher, domain)
+    assert slots["cramps"] == "yes" and slots["palpitations"] == slots["tingling"] == "no"
+
+
+async def test_yes_to_a_group_asks_which(make_tracker, dispatcher, domain):
+    tracker = make_tracker(slots=GROUP, intent="affirm", requested_slot="grouped_answer",
+                           entities=[entity("answer", "yes")])
+    slots = await extract(tracker, dispatcher, domain)
+    assert slots == {"question_style": "again"}
+
+
+async def test_not_sure_to_the_nerve_signs_group_is_clarified_once(make_tracker, dispatcher, domain):
+    nerve = {"asked_findings": ["weakness", "speech_swallowing", "muscle_wasting"], "question_group": "nerve_signs|self"}
+    first = await extract(make_tracker(slots=nerve, intent="unsure", requested_slot="grouped_answer"), dispatcher, domain)
+    assert first["question_style"] == "clarify" and "weakness" not in first
+    second = await extract(make_tracker(slots={**nerve, "clarified": "nerve_signs"}, intent="unsure",
+                                        requested_slot="grouped_answer"), dispatcher, domain)
+    assert second["weakness"] == second["speech_swallowing"] == "unsure"

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from triage.engine import (  # noqa: E402
+    next_questions,
     assess,
     load_knowledge,
     merge_answers,
@@ -818,3 +819,43 @@ def test_lasting_harmless_twitching_still_leads_with_the_harmless_family():
 def test_lasting_tiredness_points_to_body_salts():
     """art. 111-112: fatigue is a low-potassium clue."""
     assert "electrolyte" in assess(all_clear(), ["fatigue"]).causes
+
+
+# --------------------------------------------------------------------------------------
+# Grouped questions (contract section 4): fewer questions, nothing skipped
+# --------------------------------------------------------------------------------------
+
+def test_the_emergency_screen_is_asked_alone_and_first():
+    assert next_questions({}) == (None, ["emergency_signs"])
+
+
+def test_companions_are_asked_as_groups_of_what_could_still_change_the_advice():
+    group, asked = next_questions({"emergency_signs": "no"})
+    assert group == "nerve_signs" and asked == ["weakness", "speech_swallowing", "muscle_wasting"]
+    group, asked = next_questions({"emergency_signs": "no", "weakness": "no", "speech_swallowing": "no",
+                                   "muscle_wasting": "no", "cramps": "yes"})
+    assert group == "body_signs" and "palpitations" in asked and "cramps" not in asked
+
+
+def test_grouping_never_skips_a_question_the_single_questions_would_ask():
+    """Over random pictures, every finding next_question would ask is in the group asked."""
+    rng = random.Random(4)
+    for _ in range(500):
+        findings = _random_findings(rng)
+        first = next_question(findings)
+        group, asked = next_questions(findings)
+        assert (first is None) == (asked == [])
+        if first:
+            assert first in asked
+
+
+def test_a_self_care_picture_takes_at_most_six_questions():
+    """Emergency screen, three groups, duration and triggers."""
+    findings, questions = {}, 0
+    while True:
+        group, asked = next_questions(findings)
+        if not asked:
+            break
+        questions += 1
+        findings.update({name: ("short" if name == "duration" else "no") for name in asked})
+    assert assess(findings).level == "self_care" and questions <= 6

@@ -44,6 +44,8 @@ class Knowledge:
     detail_clues: Dict[str, Dict[str, float]]
     electrolyte_hints: Dict[str, dict]
     advice: Dict[str, object]
+    question_groups: Dict[str, dict] = field(default_factory=dict)
+    group_wording: Dict[str, str] = field(default_factory=dict)
     level_rank: Dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -94,6 +96,8 @@ def load_knowledge(path: Path = KNOWLEDGE_FILE) -> Knowledge:
         detail_clues=data.get("detail_clues", {}),
         electrolyte_hints=data.get("electrolyte_hints", {}),
         advice=data["advice"],
+        question_groups=data.get("question_groups", {}),
+        group_wording=data.get("group_wording", {}),
     )
 
 
@@ -221,14 +225,39 @@ def next_question(findings: Optional[Mapping[str, str]], details: Optional[Itera
     if kb.level_rank[level] >= kb.level_rank["urgent"]:
         return None
     for name in kb.asked_findings():
-        if name in findings:
-            continue
-        if _could_raise_level(findings, name, level, kb, details):
+        if name not in findings and _worth_asking(findings, details, name, level, top_cause, kb):
             return name
-        for answer in kb.answers(name):
-            if _outcome({**findings, name: answer}, details, kb) != (level, top_cause):
-                return name
     return None
+
+
+def _worth_asking(findings: Mapping[str, str], details: Tuple[str, ...], name: str, level: str,
+                  top_cause: Optional[str], kb: Knowledge) -> bool:
+    if _could_raise_level(findings, name, level, kb, details):
+        return True
+    return any(_outcome({**findings, name: answer}, details, kb) != (level, top_cause) for answer in kb.answers(name))
+
+
+def next_questions(findings: Optional[Mapping[str, str]], details: Optional[Iterable[str]] = (),
+                   kb: Optional[Knowledge] = None) -> Tuple[Optional[str], List[str]]:
+    """The next question as (group name, findings it asks about), or (None, [finding]) for a
+    single question, or (None, []) when the picture is complete.
+
+    The group is that of next_question's finding, listing only its members that are still
+    open and worth asking; a group left with one member is asked as that member alone.
+    """
+    kb = kb or load_knowledge()
+    first = next_question(findings, details, kb)
+    if first is None:
+        return None, []
+    clean, clean_details = _clean(findings, kb), _clean_details(details, kb)
+    level, top_cause = _outcome(clean, clean_details, kb)
+    for group, spec in kb.question_groups.items():
+        if first in spec["findings"]:
+            members = [name for name in spec["findings"] if name not in clean
+                       and _worth_asking(clean, clean_details, name, level, top_cause, kb)]
+            if len(members) > 1:
+                return group, members
+    return None, [first]
 
 
 def assess(findings: Optional[Mapping[str, Optional[str]]], details: Optional[Iterable[str]] = (), kb: Optional[Knowledge] = None) -> Assessment:

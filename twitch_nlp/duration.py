@@ -46,7 +46,8 @@ SINCE_RE = {
     re.compile(r"\bweeks\b", re.I): 14,
     re.compile(r"\bdays\b", re.I): 3,
 }
-CLAUSE_BREAK = re.compile(r"[.;!?]+|,|\bbut\b|\band\s+(?:now|then)\b", re.IGNORECASE)
+SENTENCE_BREAK = re.compile(r"[.;!?\n]+")
+CLAUSE_BREAK = re.compile(r",|\bbut\b|\band\s+(?:now|then)\b", re.IGNORECASE)
 
 
 @Language.factory("twitch_duration", default_config={"twitch_words": []},
@@ -65,23 +66,29 @@ class DurationDetector:
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.duration_days = duration_in_days(doc.text, self.twitch)
-        doc._.duration_of_twitching = doc._.duration_days is not None and _in_a_twitch_clause(doc.text, self.twitch)
+        doc._.duration_of_twitching = _twitching_days(doc.text, self.twitch) is not None
         return doc
 
 
-def _in_a_twitch_clause(text: str, twitch: Optional["re.Pattern"]) -> bool:
-    """Whether a duration is said in the same clause as the twitching."""
-    return twitch is not None and any(_days(c) is not None for c in CLAUSE_BREAK.split(text) if c and twitch.search(c))
-
-
 def duration_in_days(text: str, twitch: Optional["re.Pattern"] = None) -> Optional[float]:
-    if twitch is not None:
-        clauses = [c for c in CLAUSE_BREAK.split(text) if c and twitch.search(c)]
-        for clause in clauses:
-            days = _days(clause)
-            if days is not None:
-                return days
-    return _days(text)
+    days = _twitching_days(text, twitch)
+    return days if days is not None else _days(text)
+
+
+def _twitching_days(text: str, twitch: Optional["re.Pattern"]) -> Optional[float]:
+    """A duration said with the twitching: in its clause, else in its sentence
+    ("my legs are jumping, since maybe 10 days")."""
+    if twitch is None:
+        return None
+    for sentence in SENTENCE_BREAK.split(text):
+        if not twitch.search(sentence):
+            continue
+        for clause in CLAUSE_BREAK.split(sentence):
+            if clause and twitch.search(clause) and _days(clause) is not None:
+                return _days(clause)
+        if _days(sentence) is not None:
+            return _days(sentence)
+    return None
 
 
 def _days(text: str) -> Optional[float]:
