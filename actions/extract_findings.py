@@ -32,7 +32,7 @@ ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "unsure": "unsure"}
 UNANSWERED_SLOT = "unanswered_replies"
 REPLIES_BEFORE_UNSURE = 3
 ABOUT_SLOT, PERSON_SLOT, STYLE_SLOT, CLARIFIED_SLOT = "about", "about_person", "question_style", "clarified"
-NOT_FINDINGS = {"answer", "duration", "detail", "asks_back", "subject", "age"}
+NOT_FINDINGS = {"answer", "duration", "detail", "asks_back", "subject", "age", "names_all"}
 
 
 def _entities(message: Dict[Text, Any], name: Text) -> List[Dict[Text, Any]]:
@@ -91,22 +91,25 @@ def answers_in_message(message: Dict[Text, Any], requested: Any, subject: Option
             # "yes" to "how long?" tells us nothing: assume the cautious case
             answers.setdefault(requested, []).append(reply if reply in kb.answers(requested) else "unsure")
     elif requested == GROUPED_SLOT and asked:
-        answers.update(_group_answers(asked, answers, replies))
+        answers.update(_group_answers(asked, answers, replies, bool(_entities(message, "names_all"))))
     return answers
 
 
-def _group_answers(asked: List[Text], named: Dict[str, List[str]], replies: List[str]) -> Dict[str, List[str]]:
+def _group_answers(asked: List[Text], named: Dict[str, List[str]], replies: List[str],
+                   names_all: bool) -> Dict[str, List[str]]:
     """What a reply to "Do any of these apply?" says of the findings it did not name.
 
-    "none of them" / "no": none apply. Naming some ("just the cramps", "no cramps"): the
-    person went through the list, so the rest do not apply. "not sure" alone: each is
-    unsure. "yes" alone says nothing yet: the caller asks which.
+    "none of them" / "no": none apply. Naming some with "just" or "only", or denying some
+    ("no cramps or anything"): the rest do not apply either. Naming some otherwise leaves
+    the rest open, to be asked again: words the bot missed must not become a no.
+    "not sure" alone: each is unsure. "yes" alone says nothing yet: the caller asks which.
     """
     unnamed = [f for f in asked if f not in named]
-    said_something = any(f in named for f in asked)
-    if "no" in replies or (said_something and "unsure" not in replies):
+    said = [answer for f in asked for answer in named.get(f, [])]
+    only_denials = bool(said) and all(answer == "no" for answer in said)
+    if ("no" in replies and not any(a == "yes" for a in said)) or only_denials or (said and names_all):
         return {f: ["no"] for f in unnamed}
-    if "unsure" in replies and not said_something:
+    if "unsure" in replies and not said:
         return {f: ["unsure"] for f in unnamed}
     return {}
 
@@ -166,7 +169,12 @@ class ActionExtractFindings(Action):
         elif requested == GROUPED_SLOT and not answered and (
                 "yes" in [e.get("value") for e in _entities(message, "answer")]
                 or (message.get("intent") or {}).get("name") == "affirm"):
-            mode = "again"   # "yes" to a list: which ones?
+            mode = "again"   # "yes" to a list: which ones? Twice unplaced: each is unsure.
+            unanswered = (tracker.get_slot(UNANSWERED_SLOT) or 0) + 1
+            if unanswered >= 2:
+                answers_found.update({f: ["unsure"] for f in asked if f})
+                unanswered, mode = 0, None
+            events.append(SlotSet(UNANSWERED_SLOT, unanswered))
         elif answered and tracker.get_slot(UNANSWERED_SLOT):
             events.append(SlotSet(UNANSWERED_SLOT, 0))
         style = question_style(about, mode)

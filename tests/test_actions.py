@@ -264,17 +264,25 @@ async def test_none_of_these_denies_every_finding_of_the_group(make_tracker, dis
     assert {f: slots[f] for f in GROUP["asked_findings"]} == dict.fromkeys(GROUP["asked_findings"], "no")
 
 
-async def test_naming_some_of_the_group_denies_the_rest(make_tracker, dispatcher, domain):
-    tracker = make_tracker(slots=GROUP, requested_slot="grouped_answer", entities=[entity("cramps", "yes")])
+async def test_naming_just_some_of_the_group_denies_the_rest(make_tracker, dispatcher, domain):
+    tracker = make_tracker(slots=GROUP, requested_slot="grouped_answer",
+                           entities=[entity("cramps", "yes"), entity("names_all", "yes")])
     slots = await extract(tracker, dispatcher, domain)
     assert slots["cramps"] == "yes" and slots["palpitations"] == slots["tingling"] == "no"
+
+
+async def test_naming_some_of_the_group_leaves_the_rest_to_ask_again(make_tracker, dispatcher, domain):
+    """ "yes the cramps, and my calves lock up": words the bot missed never become a no."""
+    tracker = make_tracker(slots=GROUP, requested_slot="grouped_answer", entities=[entity("cramps", "yes")])
+    slots = await extract(tracker, dispatcher, domain)
+    assert slots["cramps"] == "yes" and "palpitations" not in slots and "tingling" not in slots
 
 
 async def test_yes_to_a_group_asks_which(make_tracker, dispatcher, domain):
     tracker = make_tracker(slots=GROUP, intent="affirm", requested_slot="grouped_answer",
                            entities=[entity("answer", "yes")])
     slots = await extract(tracker, dispatcher, domain)
-    assert slots == {"question_style": "again"}
+    assert slots == {"question_style": "again", "unanswered_replies": 1}
 
 
 async def test_not_sure_to_the_nerve_signs_group_is_clarified_once(make_tracker, dispatcher, domain):

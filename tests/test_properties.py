@@ -186,7 +186,7 @@ def check_entities(text: str, entities) -> None:
             assert value in ("self", "pronoun") or value.startswith("other:"), entity
         elif name == "age":
             assert value.isdigit(), entity
-        elif name == "asks_back":
+        elif name in ("asks_back", "names_all"):
             assert value == "yes", entity
         elif name == "detail":
             assert value in KB.details, entity

@@ -20,7 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 ANSWER_INTENTS = {"yes": "affirm", "no": "deny", "unsure": "unsure"}
-NOT_FINDINGS = {"answer", "duration", "detail", "asks_back", "subject", "age"}
+NOT_FINDINGS = {"answer", "duration", "detail", "asks_back", "subject", "age", "names_all"}
 ASK_WHY = "ask_why"
 DESCRIBE = "describe_symptoms"
 NOT_ABOUT_SYMPTOMS = {"start_over", "goodbye", "greet", "thank", "out_of_scope", "bot_challenge", "nlu_fallback"}

@@ -87,7 +87,7 @@ def value_of(span: Any, finding: Text, kind: Text) -> Optional[Text]:
 @lru_cache(maxsize=1)
 def _cues() -> Dict[str, List[str]]:
     lexicon = load_lexicon()
-    keys = [key for _, _, key in QUALIFIERS] + ["slow_cues", "recent_cues"]
+    keys = [key for _, _, key in QUALIFIERS] + ["slow_cues", "recent_cues", "only_words"]
     return {key: [c.lower() for c in lexicon[key]] for key in keys}
 
 
@@ -136,6 +136,8 @@ def entities_from_doc(doc: Any) -> List[Dict[Text, Any]]:
         entities.append({"entity": "answer", "value": doc._.answer, **whole, "alone": bool(doc._.answer_alone)})
     if doc._.asks_back:
         entities.append({"entity": "asks_back", "value": "yes", **whole})
+    if _says(doc.text, "only_words"):
+        entities.append({"entity": "names_all", "value": "yes", **whole})   # "just the cramps"
     if doc._.duration_days is not None:
         entities.append({"entity": "duration", "value": str(round(doc._.duration_days)), **whole,
                          "of_twitching": bool(doc._.duration_of_twitching)})
