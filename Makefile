@@ -15,13 +15,14 @@ export RASA_PORT ?= 5005
 export ACTION_SERVER_PORT ?= 5055
 export TRACKER_DB ?= conversations.db
 
-.PHONY: help install browser train chat serve actions validate test test-unit test-stories eval bench bench-quick soak telegram-webhook clean
+.PHONY: help install browser train chat serve actions validate test test-unit test-stories eval eval-blind bench bench-quick soak telegram-webhook clean
 
 help:
 	@echo "make chat     talk to the assistant in this terminal (installs and trains if needed)"
 	@echo "make serve    Rasa server (REST channel, HTTP API with RASA_AUTH_TOKEN) + action server"
 	@echo "make test     validate data, train, run the unit, story and end-to-end tests"
 	@echo "make eval     evaluation report: NLU cross-validation, held-out messages, vignette triage"
+	@echo "make eval-blind  the blind set: triage accuracy, red flags per class, other people's symptoms (~4 min)"
 	@echo "make bench    performance figures side by side with a stock Rasa bot (~25 min; results/bench/)"
 	@echo "make bench-quick  a much smaller benchmark run, to try it out (~8 min)"
 	@echo "make soak     200 conversations, 20 users at once: no 5xx, nothing lost, memory flat (~5 min; results/soak/)"
@@ -63,11 +64,17 @@ validate: $(VENV)/.installed domain/questions.yml
 actions: install
 	$(RASA) run actions --actions actions --port $(ACTION_SERVER_PORT)
 
+# The terminal chat (channels/terminal.py) talks to `rasa run` over the REST channel; both
+# servers log to files (action-server.log, rasa-chat.log), so the screen shows only the chat.
 chat: train
-	@$(RASA) run actions --actions actions --port $(ACTION_SERVER_PORT) >action-server.log 2>&1 & \
-	  trap "kill $$! 2>/dev/null" EXIT; \
-	  $(PY) scripts/wait_for_port.py $(ACTION_SERVER_PORT) && \
-	  $(RASA) shell --model $(RASA_MODEL) --endpoints endpoints.yml --port $(RASA_PORT)
+	@echo "Starting the assistant (about 30 seconds)..."
+	@$(RASA) run actions --actions actions --port $(ACTION_SERVER_PORT) >action-server.log 2>&1 & actions=$$!; \
+	  $(RASA) run --model $(RASA_MODEL) --endpoints endpoints.yml --credentials credentials.yml \
+	    --port $(RASA_PORT) >rasa-chat.log 2>&1 & rasa=$$!; \
+	  trap "kill $$actions $$rasa 2>/dev/null" EXIT; \
+	  $(PY) scripts/wait_for_port.py $(ACTION_SERVER_PORT) 120 && \
+	  $(PY) scripts/wait_for_port.py $(RASA_PORT) 240 && \
+	  $(PY) -m channels.terminal --url http://127.0.0.1:$(RASA_PORT)
 
 # Telegram and Slack are added to the credentials only when their tokens are set, and the
 # HTTP API is on only with RASA_AUTH_TOKEN or RASA_JWT_SECRET (README, "Security").
@@ -101,6 +108,12 @@ test: validate train browser
 eval: train
 	$(PY) -m evaluation.evaluate $(if $(EVAL_PARTS),--parts $(EVAL_PARTS))
 
+# The blind set (evaluation/blind/, written from the article alone): level accuracy,
+# under- and over-triage, red flags on first mention per class, other people's symptoms,
+# questions per level. Reports, never fails: results/eval/blind.md (about 4 minutes).
+eval-blind: train
+	$(PY) -m evaluation.blind_eval
+
 # Figures, not pass/fail: trains and serves both bots, load on 127.0.0.1 only.
 bench: $(SPACY_MODEL)/meta.json
 	$(PY) -m benchmarks.benchmark
@@ -114,4 +127,4 @@ soak: train
 	$(PY) -m benchmarks.soak $(SOAK_ARGS)
 
 clean:
-	rm -rf models results .pytest_cache action-server.log
+	rm -rf models results .pytest_cache action-server.log rasa-chat.log

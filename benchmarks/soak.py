@@ -44,7 +44,7 @@ import aiohttp
 import yaml
 
 from benchmarks.benchmark import process_memory
-from tests.vignette_driver import answer_for
+from tests.vignette_driver import reply_to
 from tools.servers import ROOT, MODEL, start_servers, stop_servers
 
 VIGNETTE_FILE = ROOT / "tests" / "vignettes.yml"
@@ -265,7 +265,7 @@ async def play(session: aiohttp.ClientSession, url: str, token: str, load: Load,
                 conversation.error = f"stuck: no triage_level after {MAX_ANSWERS} answers"
                 return
             conversation.answers += 1
-            if not await say(answer_for(conversation.vignette, finding)):
+            if not await say(reply_to(conversation.vignette, slots)):
                 return
     finally:
         conversation.seconds = time.perf_counter() - start

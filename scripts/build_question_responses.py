@@ -91,7 +91,7 @@ def group_variants(knowledge, name: str, spec: Dict[str, Any]) -> List[Dict[str,
                for f in spec["findings"]]
     buttons += [{"title": knowledge.group_wording["none"], "payload": "none of these"},
                 {"title": "Not sure", "payload": "/unsure"}]
-    variants = [{"text": _for_rasa(f"{plain}\n{ITEMS}"), "buttons": buttons}]
+    variants = []
     for style in STYLES:
         variants.append({
             "condition": [{"type": "slot", "name": "question_group", "value": f"{name}|{style}"}],
@@ -109,9 +109,12 @@ def question_responses() -> Dict[str, Any]:
         responses[f"utter_ask_{finding}"] = [
             {**variant, "buttons": buttons} for variant in question_variants(knowledge.findings[finding])
         ]
-    responses["utter_ask_grouped_answer"] = [
-        variant for name, spec in knowledge.question_groups.items() for variant in group_variants(knowledge, name, spec)
-    ]
+    grouped = [variant for name, spec in knowledge.question_groups.items()
+               for variant in group_variants(knowledge, name, spec)]
+    # Rasa needs one variation without a condition; question_group is always set, so the
+    # first group's plain wording only stands by.
+    default = {key: value for key, value in grouped[0].items() if key != "condition"}
+    responses["utter_ask_grouped_answer"] = [default] + grouped
     return {"version": "3.1", "responses": responses}
 
 

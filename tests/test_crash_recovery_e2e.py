@@ -31,7 +31,7 @@ import pytest
 import requests
 import yaml
 
-from tests.vignette_driver import answer_for
+from tests.vignette_driver import reply_to
 from tools.servers import RasaServer, kill_process, start_process, start_servers, stop_servers
 
 VIGNETTES = {v["id"]: v for v in yaml.safe_load(
@@ -67,9 +67,9 @@ class Person:
 
     def answer(self) -> List[dict]:
         """Answers the open question as the vignette says."""
-        finding = self.tracker()["slots"].get("requested_slot")
-        assert finding, f"no open question: {self.tracker()['slots']}"
-        return self.say(answer_for(self.vignette, finding))
+        slots = self.tracker()["slots"]
+        assert slots.get("requested_slot"), f"no open question: {slots}"
+        return self.say(reply_to(self.vignette, slots))
 
     def start_assessment(self, answers: int) -> dict:
         """The opening and `answers` answers; returns the tracker, a question still open."""
@@ -200,7 +200,7 @@ def test_a_message_in_flight_when_the_rasa_server_dies_is_stored_not_at_all(serv
     window = LogWindow(servers)
     person = Person(servers, "thyroid_unsure_weakness")
     before = person.start_assessment(answers=2)
-    text = answer_for(person.vignette, before["slots"]["requested_slot"])
+    text = reply_to(person.vignette, before["slots"])
     action_port = int(servers.action_url.rsplit(":", 1)[1])
     outcome: Dict[str, object] = {}
 
@@ -265,7 +265,7 @@ def test_a_message_while_the_action_server_is_down_can_be_sent_again(servers):
     person = Person(servers, "wasting_in_answer")  # the answer sent while down is the red flag
     before = person.start_assessment(answers=3)
     open_question = before["slots"]["requested_slot"]
-    text = answer_for(person.vignette, open_question)
+    text = reply_to(person.vignette, before["slots"])
 
     kill_process(servers, "actions")
     try:

@@ -37,7 +37,8 @@ def test_a_restarted_server_continues_at_the_same_question(tmp_path):
         before = slots(first, sender)
     finally:
         stop_servers(first)
-    assert before["requested_slot"] == "speech_swallowing"
+    # the nerve-signs question, weakness already denied (contract section 4)
+    assert before["asked_findings"] == ["speech_swallowing", "muscle_wasting"]
 
     with sqlite3.connect(db_path) as connection:
         stored = connection.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()[0]
@@ -47,9 +48,10 @@ def test_a_restarted_server_continues_at_the_same_question(tmp_path):
     second = start_servers(tmp_path / "second", db_path)
     try:
         after = slots(second, sender)
-        assert after["requested_slot"] == "speech_swallowing"
+        assert after["requested_slot"] == before["requested_slot"]
+        assert after["asked_findings"] == ["speech_swallowing", "muscle_wasting"]
         assert after["weakness"] == "no" and after["emergency_signs"] == "no"
         replies = say(second, sender, "no")
-        assert any("thinner" in (text or "") for text in replies)  # the next question, not a restart
+        assert any("heartbeat" in (text or "") for text in replies)  # the next question, not a restart
     finally:
         stop_servers(second)

@@ -1,18 +1,17 @@
-"""`make chat`, driven through a pseudo-terminal as a person would use it."""
+"""`make chat`, driven through a pseudo-terminal as a person would use it: typed answers and
+the numbers of suggested ones, nothing chosen for them."""
 
 import os
 import re
 import socket
-import sys
 from pathlib import Path
 
 import pexpect
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTION = r"\(Use arrow keys\)"
-DOWN, ENTER = "\x1b[B", "\r"
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+PROMPT = "you> "
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
 
 
 def free_port() -> int:
@@ -25,8 +24,8 @@ def screen(child) -> str:
     return ANSI.sub("", child.before or "")
 
 
-@pytest.mark.e2e
-def test_make_chat_leads_a_conversation_to_advice_and_restarts(tmp_path):
+@pytest.fixture
+def chat(tmp_path):
     env = {
         **os.environ,
         "RASA_PORT": str(free_port()),
@@ -37,35 +36,39 @@ def test_make_chat_leads_a_conversation_to_advice_and_restarts(tmp_path):
     child = pexpect.spawn("make", ["--no-print-directory", "chat"], cwd=str(ROOT), env=env,
                           encoding="utf-8", timeout=300, dimensions=(50, 200))
     child.logfile_read = open(tmp_path / "shell.log", "w")
-    try:
-        child.expect("Your input ->")
-        child.sendline("my calves keep twitching since 3 days, way too much coffee")
+    child.expect(PROMPT)
+    yield child
+    child.close(force=True)
+    child.logfile_read.close()
 
-        # the first question answered by typing instead of a button
-        child.expect(QUESTION)
-        seen = screen(child)
-        child.send(DOWN * 3 + ENTER)  # "Type out your own message..."
-        child.expect("Your input ->")
-        child.sendline("nope, none of those")
 
-        for _ in range(20):
-            index = child.expect([QUESTION, "not a diagnosis"])
-            seen += screen(child)
-            if index == 1:
-                break
-            # pick "No" (second choice); for "how long" pick "A few days" (first)
-            child.send(ENTER if "How long" in screen(child) else DOWN + ENTER)
-        else:
-            pytest.fail("no conclusion after 20 questions:\n" + seen[-3000:])
+def say(child, text: str) -> str:
+    child.sendline(text)
+    child.expect(PROMPT)
+    return screen(child)
 
-        assert "safety check" in seen
-        assert "Self-care first" in seen
-        child.expect("Your input ->")
-        child.sendline("start over")
-        child.expect("start again")
-        child.expect("Your input ->")
-        child.sendline("/stop")
-        child.expect(pexpect.EOF, timeout=60)
-    finally:
-        child.close(force=True)
-        child.logfile_read.close()
+
+@pytest.mark.e2e
+def test_typing_no_to_the_safety_check_asks_the_next_question_instead_of_choosing_yes(chat):
+    first = say(chat, "my calves keep twitching since 3 days, way too much coffee")
+    assert "safety check" in first and "1 Yes  2 No  3 Not sure" in first
+    assert "(/affirm)" not in first and "INFO" not in first and "Warning" not in first
+    after_no = say(chat, "no")
+    assert "emergency number now" not in after_no.lower()
+    assert "any of these" in after_no   # the nerve-signs question, grouped
+
+
+@pytest.mark.e2e
+def test_numbers_and_words_lead_to_advice_and_start_over_clears_it(chat):
+    say(chat, "my calves keep twitching since 3 days, way too much coffee")
+    seen = say(chat, "2")   # "No" to the safety check, by its number
+    for _ in range(8):
+        if "not a diagnosis" in seen:
+            break
+        seen = say(chat, "none of these")
+    else:
+        pytest.fail("no conclusion after 8 answers:\n" + seen[-3000:])
+    assert "Self-care first" in seen
+    assert "start again" in say(chat, "start over")
+    chat.sendline("/stop")
+    chat.expect(pexpect.EOF, timeout=60)

@@ -8,6 +8,7 @@ to talk, the tracker API (with token) to read the slots `triage_level`,
     result = run_vignette("http://localhost:5005", token, vignette)
 """
 
+import re
 import uuid
 from typing import Dict, List, Optional
 
@@ -41,12 +42,31 @@ def tracker(base_url: str, token: Optional[str], sender: str) -> dict:
     return response.json()
 
 
+NO_WORDS = re.compile(r"^(?:no|nope|nah|not|never|none|nothing|dont|don't)\b", re.IGNORECASE)
+
+
 def answer_for(vignette: dict, finding: str) -> str:
     """The reply the person types when asked about `finding`."""
     answers = vignette.get("answers") or {}
     if finding in answers and answers[finding] is not None:
         return str(answers[finding])
     return DEFAULT_ANSWERS.get(finding, DEFAULT_ANSWER)
+
+
+def reply_to(vignette: dict, slots: dict) -> str:
+    """The reply to whatever question the slots say is open, single or grouped."""
+    group = list(slots.get("asked_findings") or [])
+    if len(group) > 1:
+        return answer_for_group(vignette, group)
+    return answer_for(vignette, slots.get("requested_slot"))
+
+
+def answer_for_group(vignette: dict, findings: List[str]) -> str:
+    """The reply to "Do any of these apply?" (contract section 4): the answers about the
+    findings that apply, or "none of these"."""
+    answers = vignette.get("answers") or {}
+    present = [str(answers[f]) for f in findings if answers.get(f) and not NO_WORDS.match(str(answers[f]).strip())]
+    return ". ".join(present) if present else "no, none of these"
 
 
 def _bot_texts(messages: List[dict]) -> List[str]:
@@ -93,12 +113,18 @@ def run_vignette(base_url: str, token: Optional[str], vignette: dict, max_turns:
             result["causes"] = list(slots.get("likely_causes") or [])
             return result
         finding = slots.get("requested_slot")
+        group = list(slots.get("asked_findings") or [])
         if not finding:
             result["stuck"] = True
             result["error"] = "no triage_level and no requested_slot after the last turn"
             return result
         if len(asked) >= max_turns:
             break
+        if len(group) > 1:
+            asked.append("+".join(group))
+            result["questions"] = len(asked)
+            say(answer_for_group(vignette, group))
+            continue
         asked.append(finding)
         result["questions"] = len(asked)
         say(answer_for(vignette, finding))
