@@ -10,6 +10,7 @@ widget does, so it is the same bot and the same contract.
 """
 
 import argparse
+import os
 import sys
 import uuid
 from typing import List, Optional, Sequence, Tuple
@@ -85,6 +86,8 @@ class Terminal:
 def lines(interactive: bool):
     """What the person types: a line editor with history on a terminal, stdin otherwise."""
     if interactive:
+        # Terminals that never answer a cursor-position request would get a warning line.
+        os.environ.setdefault("PROMPT_TOOLKIT_NO_CPR", "1")
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import InMemoryHistory
 

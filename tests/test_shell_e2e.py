@@ -10,7 +10,7 @@ import pexpect
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PROMPT = "you> "
+PROMPT = "you>"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
 
 
@@ -43,9 +43,15 @@ def chat(tmp_path):
 
 
 def say(child, text: str) -> str:
+    """Types a line; returns what the bot printed before the next prompt."""
     child.sendline(text)
-    child.expect(PROMPT)
-    return screen(child)
+    seen = ""
+    for _ in range(10):   # the prompt is redrawn as the line is accepted, then after the reply
+        child.expect(PROMPT, timeout=120)
+        seen += screen(child)
+        if seen.replace(text, "").strip():
+            return seen
+    return seen
 
 
 @pytest.mark.e2e
