@@ -17,6 +17,11 @@ from actions.findings import ASKED_SLOT, GROUP_SLOT, GROUPED_SLOT, ITEMS_SLOT, d
 from triage import engine
 
 
+# Replies to the open question, answered or not: the form asks again rather than stepping
+# aside. Any other intent is a detour that a rule handles (data/rules.yml, data/privacy.yml).
+REPLY_INTENTS = {"describe_symptoms", "affirm", "deny", "unsure", "ask_why", "nlu_fallback"}
+
+
 def _next(tracker: Tracker):
     return engine.next_questions(findings_from(tracker), details_from(tracker))
 
@@ -42,9 +47,11 @@ class ValidateTriageForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         # Slots are already filled and checked by action_extract_findings. Setting the
-        # question's wording keeps the form from rejecting a turn that answered nothing
+        # question's wording keeps the form from rejecting a reply that answered nothing
         # (a question back, "not sure" to a red flag, a story): it asks again instead of
         # falling silent.
+        if (tracker.latest_message.get("intent") or {}).get("name") not in REPLY_INTENTS:
+            return []   # a detour (a question, "delete my data", goodbye): the form steps aside for its rule
         group, asked = _next(tracker)
         style = tracker.get_slot(STYLE_SLOT) or "self"
         wording: Optional[Text] = f"{group}|{style}" if group else None

@@ -194,6 +194,7 @@ def test_muscle_wasting_alone_gives_soon():
 def test_muscle_wasting_with_weakness_or_shrinking_fast_gives_urgent():
     """F6: with weakness (art. 256) or when it is shrinking quickly it stays urgent."""
     assert level_of(all_clear(muscle_wasting="yes", weakness="yes")) == "urgent"
+    assert level_of(all_clear(muscle_wasting="yes", weakness="unsure")) == "urgent"
     assert level_of(all_clear(muscle_wasting="yes"), ["rapid_progression"]) == "urgent"
     assert level_of(all_clear(muscle_wasting="no"), ["rapid_progression"]) == "self_care"
 

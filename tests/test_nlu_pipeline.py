@@ -472,3 +472,10 @@ def test_a_message_about_symptoms_is_a_description_whatever_the_guess(nlp, text,
 
     message = {"text": text, "entities": entities_from_doc(nlp(text)), "intent": {"name": diet, "confidence": 0.9}}
     assert answer_intent(message, AnswerIntentClassifier.get_default_config()) == "describe_symptoms"
+
+
+def test_sweating_at_night_is_a_thyroid_sign_and_sweating_at_work_a_fluid_loss(nlp):
+    night, _ = findings(nlp, "waking up drenched in sweat, heart pounding")
+    work, _ = findings(nlp, "working on roofs in the heat, sweating buckets all day")
+    assert night.get("thyroid_signs") == "yes" and "fluid_losses" not in night
+    assert work.get("fluid_losses") == "yes"

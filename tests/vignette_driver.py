@@ -42,7 +42,7 @@ def tracker(base_url: str, token: Optional[str], sender: str) -> dict:
     return response.json()
 
 
-NO_WORDS = re.compile(r"^(?:no|nope|nah|not|never|none|nothing|dont|don't)\b", re.IGNORECASE)
+NO_WORDS = re.compile(r"^(?:no|nope|nah|never|none|nothing|dont|don't)\b|^not\b(?! sure)", re.IGNORECASE)
 
 
 def answer_for(vignette: dict, finding: str) -> str:
