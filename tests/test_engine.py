@@ -860,3 +860,14 @@ def test_a_self_care_picture_takes_at_most_six_questions():
         questions += 1
         findings.update({name: ("short" if name == "duration" else "no") for name in asked})
     assert assess(findings).level == "self_care" and questions <= 6
+
+
+def test_sweating_with_thyroid_signs_and_a_racing_heart_is_a_thyroid_picture_not_a_fluid_loss():
+    """F2 is about fluid losses draining potassium (art. 113, 117); sweating with heat,
+    weight loss or shaky hands is a thyroid sign (art. 126): soon, thyroid first."""
+    result = assess(all_clear(palpitations="yes", fluid_losses="yes", thyroid_signs="yes"), ["sweating", "tremor"])
+    assert result.level == "soon" and result.causes[0] == "thyroid"
+    heavy_work_sweating = assess(all_clear(palpitations="yes", fluid_losses="yes"), ["sweating"])
+    assert heavy_work_sweating.level == "urgent"
+    vomiting_too = assess(all_clear(palpitations="yes", fluid_losses="yes", thyroid_signs="yes"), ["sweating", "vomiting"])
+    assert vomiting_too.level == "urgent"

@@ -130,8 +130,15 @@ def triage_level(findings: Mapping[str, str], kb: Knowledge, details: Iterable[s
 
 def _combination_holds(combination: Mapping, findings: Mapping[str, str], details: Iterable[str]) -> bool:
     present = set(details)
-    return (all(findings.get(name) in answers for name, answers in combination["when"].items())
-            and all(detail in present for detail in combination.get("details", ())))
+    if not (all(findings.get(name) in answers for name, answers in combination["when"].items())
+            and all(detail in present for detail in combination.get("details", ()))):
+        return False
+    unless = combination.get("unless_only_details")
+    if unless and all(findings.get(name) in answers for name, answers in unless.get("when", {}).items()):
+        named = present & set(unless["among"])
+        if named and named <= set(unless["details"]):
+            return False   # e.g. the only fluid loss is sweating, read as a thyroid sign
+    return True
 
 
 def _cause_scores(findings: Mapping[str, str], details: Iterable[str], kb: Knowledge) -> Dict[str, float]:

@@ -78,7 +78,10 @@ class FindingMatcher:
                 continue
             if all(o._.phrase_kind == REPORTS and o._.finding != span._.finding
                    and ((o.start, o.end) in loose or (o.start, o.end) == (span.start, span.end))
+                   and not (o._.detail and o.start <= span.start and span.end <= o.end
+                            and (o.start, o.end) != (span.start, span.end))
                    for o in overlapping):
+                # kept aside, unless a more specific phrase holds it ("night sweats" is not "sweat")
                 extra.append(span)
         doc._.extra_findings = filter_spans(extra)
         return doc
