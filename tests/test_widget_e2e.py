@@ -124,7 +124,9 @@ def answer_until_card(page, max_turns: int = 25) -> None:
             return
         buttons = page.locator(".tt-reply")
         titles = buttons.all_text_contents()
-        if "No" in titles and turn % 2:
+        if "None of these" in titles:   # a grouped question: by button, or in words
+            type_message(page, "none of those") if turn % 2 else click_reply(page, "None of these")
+        elif "No" in titles and turn % 2:
             type_message(page, "no")
         elif "No" in titles:
             click_reply(page, "No")
@@ -200,9 +202,15 @@ def test_a_conversation_reaches_the_card_and_survives_a_reload(new_page):
     # A button: its title shows as the person's words, its payload goes to the bot.
     click_reply(page, "No")
     assert user_texts(page)[-1] == "No"
+    # Then a grouped question (contract section 4): its items and "None of these" as quick replies.
+    titles = page.locator(".tt-reply").all_text_contents()
+    assert "None of these" in titles and "Weakness" in titles, titles
+    assert "any of these" in last_bot_text(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "grouped-question-1280x800.png"))
     # Typing works as well as the buttons.
-    type_message(page, "nope, my legs feel strong")
-    assert user_texts(page)[-1] == "nope, my legs feel strong"
+    type_message(page, "nope, my legs feel strong and nothing else")
+    assert user_texts(page)[-1] == "nope, my legs feel strong and nothing else"
     answer_until_card(page)
 
     card = page.locator(".tt-card")
