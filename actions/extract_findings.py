@@ -32,6 +32,7 @@ ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "unsure": "unsure"}
 UNANSWERED_SLOT = "unanswered_replies"
 REPLIES_BEFORE_UNSURE = 3
 ABOUT_SLOT, PERSON_SLOT, STYLE_SLOT, CLARIFIED_SLOT = "about", "about_person", "question_style", "clarified"
+OTHER_PERSON_SLOT = "other_person"   # someone else with a warning sign, told in passing
 NOT_FINDINGS = {"answer", "duration", "detail", "asks_back", "subject", "age", "names_all"}
 
 
@@ -119,6 +120,16 @@ def _looks_like_a_reply(message: Dict[Text, Any]) -> bool:
     return (message.get("intent") or {}).get("name") in ("describe_symptoms", "nlu_fallback")
 
 
+def _someone_elses_red_flag(message: Dict[Text, Any], about: Optional[Text], kb) -> Optional[Text]:
+    """A named person other than the one assessed, with a same-day warning sign now."""
+    for entity in message.get("entities") or []:
+        owner = entity.get("experiencer") or ""
+        if (entity.get("entity") in kb.red_flags() and entity.get("value") == "yes"
+                and owner.startswith("other:") and owner != SOMEONE and not counts_for(owner, about)):
+            return owner
+    return None
+
+
 def question_style(about: Optional[Text], mode: Optional[Text]) -> Text:
     """Which wording of the next question: plain, with its reason, or with examples;
     spoken to the person, or about the person they ask for."""
@@ -177,6 +188,10 @@ class ActionExtractFindings(Action):
             events.append(SlotSet(UNANSWERED_SLOT, unanswered))
         elif answered and tracker.get_slot(UNANSWERED_SLOT):
             events.append(SlotSet(UNANSWERED_SLOT, 0))
+        other_person = _someone_elses_red_flag(message, about, kb)
+        if other_person and mode in (None, "again"):
+            mode = "second_person"
+            events.append(SlotSet(OTHER_PERSON_SLOT, person_phrase(other_person)))
         style = question_style(about, mode)
         if style != (tracker.get_slot(STYLE_SLOT) or "self"):
             events.append(SlotSet(STYLE_SLOT, style))

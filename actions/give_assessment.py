@@ -20,6 +20,9 @@ class ActionGiveAssessment(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         assessment = engine.assess(findings_from(tracker), details_from(tracker))
+        if tracker.get_slot("question_style") in ("second_person", "second_person_other"):
+            # someone else's warning sign in this very message: say so before the card
+            dispatcher.utter_message(response="utter_other_person_needs_a_check")
         card = build_card(assessment, about=tracker.get_slot("about_person"))
         for text in card_as_text(card):
             dispatcher.utter_message(text=text)

@@ -30,12 +30,12 @@ IN_PASSING_OPENING_OTHER = "I'm asking for a relative: the calves and thighs kee
 WORKERS = 4
 
 
-def load_blind() -> dict:
+def load_blind(folder: Path = BLIND) -> dict:
     vignettes: List[dict] = []
-    for path in sorted(BLIND.glob("vignettes_*.yml")):
+    for path in sorted(folder.glob("vignettes*.yml")):
         vignettes += yaml.safe_load(path.read_text(encoding="utf-8"))["vignettes"]
-    probes = yaml.safe_load((BLIND / "probes.yml").read_text(encoding="utf-8"))
-    pools = yaml.safe_load((BLIND / "replies.yml").read_text(encoding="utf-8"))
+    probes = yaml.safe_load((folder / "probes.yml").read_text(encoding="utf-8"))
+    pools = yaml.safe_load((folder / "replies.yml").read_text(encoding="utf-8"))
     return {"vignettes": vignettes, "probes": probes, "pools": {k: [str(v) for v in vs] for k, vs in pools.items()}}
 
 
@@ -143,8 +143,8 @@ def score_not_own(client: BotClient, blind: dict, failures: List[str]) -> Dict[s
     return {"mentions not the person's own that raised the level": f"{raised} of {len(results)}"}
 
 
-def evaluate(client: BotClient, label: str = "") -> Dict[str, object]:
-    blind = load_blind()
+def evaluate(client: BotClient, label: str = "", folder: Path = BLIND) -> Dict[str, object]:
+    blind = load_blind(folder)
     failures: List[str] = []
     figures: Dict[str, object] = {}
     figures.update(score_vignettes(client, blind, failures))
@@ -152,8 +152,9 @@ def evaluate(client: BotClient, label: str = "") -> Dict[str, object]:
     figures.update(score_not_own(client, blind, failures))
     OUT.mkdir(parents=True, exist_ok=True)
     table = "\n".join(f"| {key} | {value} |" for key, value in figures.items())
-    (OUT / "blind.md").write_text(f"# Blind set {label}\n\n| measure | value |\n|---|---|\n{table}\n")
-    (OUT / "blind_failures.md").write_text("# Failures on the blind set\n\n" + "\n".join(failures))
+    name = folder.name
+    (OUT / f"{name}.md").write_text(f"# Blind set {name} {label}\n\n| measure | value |\n|---|---|\n{table}\n")
+    (OUT / f"{name}_failures.md").write_text(f"# Failures on {name}\n\n" + "\n".join(failures))
     return figures
 
 
@@ -162,16 +163,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--url")
     parser.add_argument("--token")
     parser.add_argument("--label", default="")
+    parser.add_argument("--set", default=str(BLIND), help="a folder like evaluation/blind")
     args = parser.parse_args(argv)
     if args.url:
-        figures = evaluate(BotClient(args.url, args.token), args.label)
+        figures = evaluate(BotClient(args.url, args.token), args.label, Path(args.set))
     else:
         from tools.servers import start_servers, stop_servers
 
         with tempfile.TemporaryDirectory() as workdir:
             server = start_servers(Path(workdir), Path(workdir) / "blind.db")
             try:
-                figures = evaluate(BotClient(server.url, server.token), args.label)
+                figures = evaluate(BotClient(server.url, server.token), args.label, Path(args.set))
             finally:
                 stop_servers(server)
     for key, value in figures.items():

@@ -34,6 +34,10 @@ DURATION_BUTTONS = [
 ]
 
 
+# Someone else's warning sign, told in passing: not merged into this assessment, never ignored.
+SECOND_PERSON = ("What you said about {other_person} matters: new weakness, speech or swallowing trouble needs "
+                 "a doctor today, and chest pain, fainting, bad breathlessness or confusion the emergency number. "
+                 "When we finish, say \"start over\" to check for them. Back to this check:")
 AGAIN = "Thanks, noted. I still need an answer to this one (yes, no or not sure is fine):"
 GENERIC_WHY = "Each answer helps me tell which kind of twitching this looks like and how soon to get seen."
 
@@ -60,6 +64,8 @@ def question_variants(spec: Dict[str, Any]) -> List[Dict[str, Any]]:
         "why_other": f"{why} {_without_preface(other)}",
         "again": f"{AGAIN} {plain}",
         "again_other": f"{AGAIN} {other}",
+        "second_person": f"{SECOND_PERSON} {plain}",
+        "second_person_other": f"{SECOND_PERSON} {other}",
         "clarify": spec.get("clarify", plain),
         "clarify_other": spec.get("clarify_other", other),
     }
@@ -72,7 +78,8 @@ def question_variants(spec: Dict[str, Any]) -> List[Dict[str, Any]]:
     return variants
 
 
-STYLES = ("self", "other", "why", "why_other", "clarify", "clarify_other", "again", "again_other")
+STYLES = ("self", "other", "why", "why_other", "clarify", "clarify_other", "again", "again_other",
+          "second_person", "second_person_other")
 ITEMS = "{question_items}"   # the open group's list, filled by validate_triage_form
 
 
@@ -86,6 +93,7 @@ def group_variants(knowledge, name: str, spec: Dict[str, Any]) -> List[Dict[str,
         "self": plain, "other": other, "why": f"{why} {plain}", "why_other": f"{why} {other}",
         "clarify": spec.get("clarify", plain), "clarify_other": spec.get("clarify_other", other),
         "again": which, "again_other": which,
+        "second_person": f"{SECOND_PERSON} {plain}", "second_person_other": f"{SECOND_PERSON} {other}",
     }
     buttons = [{"title": knowledge.findings[f]["button"]["title"], "payload": knowledge.findings[f]["button"]["says"]}
                for f in spec["findings"]]

@@ -17,7 +17,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 RASA = str(Path(sys.executable).with_name("rasa"))
 UNUSED = re.compile(r"UserWarning: The utterance '(utter_\w+)' is not used in any story or rule\.")
-SENT_BY_CODE = {"utter_action_server_unavailable"}  # policies/action_server_outage.py
+SENT_BY_CODE = {"utter_action_server_unavailable",   # policies/action_server_outage.py
+                "utter_other_person_needs_a_check"}   # actions/give_assessment.py
 
 
 def form_questions() -> set:

@@ -292,3 +292,12 @@ async def test_not_sure_to_the_nerve_signs_group_is_clarified_once(make_tracker,
     second = await extract(make_tracker(slots={**nerve, "clarified": "nerve_signs"}, intent="unsure",
                                         requested_slot="grouped_answer"), dispatcher, domain)
     assert second["weakness"] == second["speech_swallowing"] == "unsure"
+
+
+async def test_someone_elses_warning_sign_in_passing_is_named_not_merged(make_tracker, dispatcher, domain):
+    """ "and my mum has been dropping cups": not this assessment's finding, never ignored."""
+    tracker = make_tracker(slots={"about": "self"}, requested_slot="cramps",
+                           entities=[who("weakness", "yes", "other:mum")])
+    slots = await extract(tracker, dispatcher, domain)
+    assert "weakness" not in slots and "triage_level" not in slots
+    assert slots["other_person"] == "your mum" and slots["question_style"] == "second_person"
