@@ -479,3 +479,45 @@ def test_sweating_at_night_is_a_thyroid_sign_and_sweating_at_work_a_fluid_loss(n
     work, _ = findings(nlp, "working on roofs in the heat, sweating buckets all day")
     assert night.get("thyroid_signs") == "yes" and "fluid_losses" not in night
     assert work.get("fluid_losses") == "yes"
+
+
+# ---- classes found by the second blind set (our own wordings) --------------------------
+
+@pytest.mark.parametrize("text", [
+    "my legs have twitched for months, but twenty minutes ago my left arm went weak and floppy",
+    "out of nowhere my right hand stopped doing what I wanted and my leg drags",
+    "an hour ago he suddenly couldn't move his left side and his talking was strange",
+    "not slowly, no: about an hour ago my leg gave out and it still feels dead",
+])
+def test_sudden_loss_of_use_is_sudden_even_when_the_twitching_is_old(nlp, text):
+    answers, details = findings(nlp, text, subject="self" if "he " not in text else "pronoun")
+    assert "sudden_onset" in details and answers.get("weakness") == "yes"
+
+
+@pytest.mark.parametrize("text, finding", [
+    ("I can't get up from the sofa without using my arms now", "weakness"),
+    ("she's fallen twice this week", "weakness"),
+    ("my words keep coming out mushy", "speech_swallowing"),
+    ("his voice has gone nasal over the last month", "speech_swallowing"),
+    ("nan keeps mixing up words and doesn't know who I am", "emergency_signs"),
+])
+def test_inability_and_changes_told_plainly(nlp, text, finding):
+    answers, _ = findings(nlp, text, subject="self" if text.startswith(("I", "my")) else "pronoun")
+    assert answers.get(finding) == "yes"
+
+
+def test_a_relation_after_the_verb_is_who_it_happened_to_not_who_has_it(nlp):
+    """ "he didn't recognise my sister": his confusion, not my sister's."""
+    doc = nlp("my grandad is twitching all over. this morning he didn't recognise my sister")
+    spans = [e for e in doc.ents if e._.finding == "emergency_signs"]
+    assert spans and spans[0]._.experiencer == "other:grandfather"
+
+
+def test_a_muscle_shrinking_within_a_month_is_quick(nlp):
+    _, details = findings(nlp, "my left thigh has got visibly thinner in about a month")
+    assert "rapid_progression" in details
+
+
+def test_not_suddenly_is_not_sudden(nlp):
+    _, details = findings(nlp, "my grip has got weaker and I drop cups. it came on slowly, not suddenly")
+    assert "sudden_onset" not in details

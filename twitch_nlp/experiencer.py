@@ -22,6 +22,7 @@ SELF = "self"
 PRONOUN = "pronoun"
 SOMEONE = "other:someone"
 LOOK_AHEAD = 5   # "my 8 year old son": words between "my" and the relation
+POSSESSIVE_PRONOUNS = {"his", "her", "their"}   # "his friend", "her mum": a third person
 AGE_RE = re.compile(
     r"\(\s*(\d{1,2})\s*\)|\bage[d]?\s+(\d{1,2})\b"
     r"|\b(?:is|'s|turned|just turned)\s+(\d{1,2})\b(?!\s*(?:days?|weeks?|months?|years?\s+ago|%|am|pm|kg|kilos?|lbs?|times|minutes|hours|cups|cans))"
@@ -84,7 +85,7 @@ class ExperiencerMarker:
                         last_person = current
                 elif word in self.self_words:
                     current = SELF
-                elif word in self.pronouns and self._relation_after(doc, token.i)[0]:
+                elif word in POSSESSIVE_PRONOUNS and self._relation_after(doc, token.i)[0]:
                     current = SOMEONE   # "his friend", "her mum": a third person
                     skip_until = self._relation_after(doc, token.i)[1]
                 elif word in self.pronouns:
@@ -114,7 +115,10 @@ class ExperiencerMarker:
     def __call__(self, doc: Doc) -> Doc:
         people = self.mentions(doc)
         for span in list(doc.ents) + list(doc._.extra_findings):
-            span._.experiencer = people[span.end - 1]   # "upped my sertraline": the owner named inside
+            # The person named before the finding, unless the writer's own "my" comes inside it
+            # ("upped my sertraline"); a relation inside is an object ("didn't recognise my husband").
+            inside = people[span.end - 1]
+            span._.experiencer = inside if inside == SELF or people[span.start] is None else people[span.start]
         doc._.subject = self.subject(doc, people)
         return doc
 

@@ -101,10 +101,31 @@ def _qualifier_details(doc: Any, spans_with_values: List[Any]) -> List[str]:
     was slow ("slowly getting worse, not suddenly")."""
     found = []
     for detail, findings, key in QUALIFIERS:
-        if any(value == "yes" and span._.finding in findings for span, value in spans_with_values):
-            if _says(doc.text, key) and not (detail == "sudden_onset" and _says(doc.text, "slow_cues")):
-                found.append(detail)
+        spans = [span for span, value in spans_with_values if value == "yes" and span._.finding in findings]
+        slow = any(_says_unnegated(_clause_of(span), "slow_cues") for span in spans)   # said of that change
+        if spans and _says_unnegated(doc.text, key) and not (detail == "sudden_onset" and slow):   # "not suddenly"
+            found.append(detail)
     return found
+
+
+def _clause_of(span: Any) -> str:
+    """The clause of the sentence a span is in: "twitched for months, but an hour ago my arm
+    went weak" has the slow words in another clause."""
+    sentence = span.sent
+    start, end = sentence.start, sentence.end
+    for token in sentence:
+        if token.lower_ in (",", "but", ";") and token.i < span.start:
+            start = token.i + 1
+        if token.lower_ in (",", "but", ";") and token.i >= span.end:
+            end = token.i
+            break
+    return span.doc[start:end].text
+
+
+def _says_unnegated(text: str, key: str) -> bool:
+    """Like _says, but "not slowly" does not say slowly."""
+    padded = " " + re.sub(r"[^\w'\s-]", " ", text.lower()) + " "
+    return any(f" {cue} " in padded and f" not {cue} " not in padded for cue in _cues()[key])
 
 
 def entities_from_doc(doc: Any) -> List[Dict[Text, Any]]:
