@@ -521,3 +521,15 @@ def test_a_muscle_shrinking_within_a_month_is_quick(nlp):
 def test_not_suddenly_is_not_sudden(nlp):
     _, details = findings(nlp, "my grip has got weaker and I drop cups. it came on slowly, not suddenly")
     assert "sudden_onset" not in details
+
+
+def test_small_twitches_are_not_a_smaller_muscle(nlp):
+    """ "smaller" must not match through its lemma "small"."""
+    small, _ = findings(nlp, "my arm muscle jump small from 1 week")
+    smaller, _ = findings(nlp, "my left calf muscle looks smaller than the right")
+    assert "muscle_wasting" not in small and smaller.get("muscle_wasting") == "yes"
+
+
+def test_examples_inside_a_question_are_part_of_the_question(nlp):
+    answers, _ = findings(nlp, "what are the early signs of MND, like weakness or slurring? my calf twitches")
+    assert "weakness" not in answers and "speech_swallowing" not in answers

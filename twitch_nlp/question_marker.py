@@ -61,7 +61,11 @@ class QuestionMarker:
         questions = []
         for sentence in doc.sents:
             asks = "?" in sentence.text
-            questions += [c for c in self.clauses(sentence) if self.is_question(c, asks)]
+            clauses = self.clauses(sentence)
+            if asks and clauses and self.is_question(clauses[0], asks):
+                questions += clauses   # "what are the signs, like weakness or slurring?"
+            else:
+                questions += [c for c in clauses if self.is_question(c, asks)]
         for span in list(doc.ents) + list(doc._.extra_findings):
             for clause in questions:
                 if clause.start <= span.start < clause.end:
