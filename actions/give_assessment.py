@@ -28,6 +28,7 @@ class ActionGiveAssessment(Action):
             dispatcher.utter_message(text=text)
         if shows_custom_payloads(tracker):
             dispatcher.utter_message(json_message=card)  # the widget draws the card from this
+        dispatcher.utter_message(response="utter_offer_summary")
         events: List[EventType] = [
             SlotSet("triage_level", assessment.level),
             SlotSet("likely_causes", assessment.causes),

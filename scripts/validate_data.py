@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RASA = str(Path(sys.executable).with_name("rasa"))
 UNUSED = re.compile(r"UserWarning: The utterance '(utter_\w+)' is not used in any story or rule\.")
 SENT_BY_CODE = {"utter_action_server_unavailable",   # policies/action_server_outage.py
-                "utter_other_person_needs_a_check"}   # actions/give_assessment.py
+                "utter_other_person_needs_a_check",   # actions/give_assessment.py
+                "utter_offer_summary", "utter_nothing_to_summarise"}   # actions/give_assessment.py, doctor_summary.py
 
 
 def form_questions() -> set:
