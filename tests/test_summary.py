@@ -18,7 +18,7 @@ def test_the_summary_says_who_what_how_long_each_warning_sign_the_level_and_the_
     assert "a muscle that looks visibly thinner or keeps shrinking: not sure" in text
     assert "Also reported: frequent or painful cramps or spasms" in text
     assert "Mentioned: caffeine or energy drinks" in text
-    assert "Assessment: Book a doctor's appointment" in text
+    assert "Book a doctor's appointment" in text
     assert "not a diagnosis" in text
 
 

@@ -38,7 +38,8 @@ def doctor_summary(findings: Mapping[str, Optional[str]], details: Sequence[str]
     mentioned = [kb.details[d] for d in result.details]
     if mentioned:
         lines.append("Mentioned: " + ", ".join(mentioned))
-    lines.append(f"Assessment: {kb.levels[result.level]['title']} ({kb.levels[result.level]['timeframe']})")
+    so_far = "" if result.concluded else " so far, with questions still open"
+    lines.append(f"Assessment{so_far}: {kb.levels[result.level]['title']} ({kb.levels[result.level]['timeframe']})")
     if result.reasons:
         lines.append("Why: " + "; ".join(result.reasons))
     lines.append("Made by an automated check from what was typed; it is not a diagnosis.")
