@@ -677,7 +677,7 @@ NEXT_STEPS = {
                     "`session_expiration_time` bounds a session",
     "tracker_save": "one SQLite commit per turn (WAL mode, pooled connections)",
     "action_response_validation": "checked with a validator built once "
-                                  "(policies/action_reply_validation.py)",
+                                  "(rasa_patches/reply_validation.py)",
     "tracker_copy": "copies replay every event",
 }
 

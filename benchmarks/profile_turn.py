@@ -93,7 +93,8 @@ def instrument() -> None:
     from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.utils.endpoints import EndpointConfig
 
-    import policies.action_reply_validation  # noqa: F401  (patch first, so the timer wraps it)
+    import rasa_patches  # patch first, so the timer wraps it
+    rasa_patches.apply()
     from stores.erasable_sql_tracker_store import ErasableSQLTrackerStore
 
     _wrap_async(ErasableSQLTrackerStore, "retrieve", "tracker_load")

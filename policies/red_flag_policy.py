@@ -16,8 +16,11 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-import policies.action_reply_validation  # noqa: F401  (faster checks of action-server replies)
-import policies.action_server_outage  # noqa: F401  (an answer even when the action server is down)
+import rasa_patches
+
+# The one hook for the project's changes to Rasa internals: every model of this project
+# loads this policy (config.yml), so the patches are in force wherever it runs.
+rasa_patches.apply()
 
 ASSESSMENT_ACTION = "action_give_assessment"
 

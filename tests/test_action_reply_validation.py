@@ -1,10 +1,17 @@
-"""The faster validation of action-server replies gives Rasa's verdicts."""
+"""The project's patches of Rasa internals (rasa_patches/): same verdicts, one explicit
+apply(), a loud failure on a Rasa they were not written for."""
 
+import aiohttp
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.core.processor import MessageProcessor
+from rasa.shared.exceptions import RasaException
 
-import policies.action_reply_validation  # noqa: F401
+import rasa_patches
+from rasa_patches import outage_answer, reply_validation
+
+rasa_patches.apply()
 
 
 def validate(reply):
@@ -21,5 +28,40 @@ def test_an_invalid_reply_is_refused_with_rasas_explanation():
     assert "Failed to validate Action server response" in error.value.message
 
 
-def test_the_patch_is_in_force():
-    assert RemoteAction._validate_action_result is policies.action_reply_validation.validate_action_result
+def test_the_patches_are_in_force_and_apply_is_idempotent():
+    run_action = MessageProcessor._run_action
+    rasa_patches.apply()
+    assert RemoteAction._validate_action_result is reply_validation.validate_action_result
+    assert MessageProcessor._run_action is run_action   # not wrapped twice
+
+
+def test_another_rasa_version_fails_loudly():
+    with pytest.raises(rasa_patches.IncompatibleRasa):
+        rasa_patches.check_compatibility(version="3.7.0")
+
+
+def test_a_changed_signature_fails_loudly():
+    async def _run_action(self, action, tracker, output_channel, nlg):   # "prediction" gone
+        return True
+
+    with pytest.raises(rasa_patches.IncompatibleRasa):
+        rasa_patches.check_compatibility(targets={"MessageProcessor._run_action": _run_action})
+
+
+def test_the_installed_rasa_matches_what_the_patches_expect():
+    rasa_patches.check_compatibility()
+
+
+def test_an_outage_is_recognised_by_its_exception_not_its_words():
+    def raised_while_handling(cause):
+        try:
+            try:
+                raise cause
+            except Exception:
+                raise RasaException("any wording at all")
+        except RasaException as error:
+            return error
+
+    assert outage_answer.is_unreachable(raised_while_handling(aiohttp.ClientConnectionError("refused")))
+    assert not outage_answer.is_unreachable(raised_while_handling(ValueError("a bug")))
+    assert not outage_answer.is_unreachable(RasaException("Couldn't connect to the server"))

@@ -9,7 +9,7 @@ acknowledged and is stored not at all (never half), so resending it is safe.
 
 A message while the action server is down (test_a_message_while_the_action_server_is_down_
 can_be_sent_again): Rasa 3.6.21 on its own would answer 200 with an empty list, even to a
-red flag, and log a traceback. policies/action_server_outage.py makes the bot say that it
+red flag, and log a traceback. rasa_patches/outage_answer.py makes the bot say that it
 cannot go on right now, to send the message again in a minute, and when to call for help
 at once. The message is stored but not acted on, and the open question stays open, so
 sending the answer again once the action server is back continues the assessment.

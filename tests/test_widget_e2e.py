@@ -414,3 +414,14 @@ def test_delete_my_data_clears_the_widget_and_the_server(new_page, rasa_server):
     with sqlite3.connect(rasa_server.db_path) as db:
         assert db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0] == 0
     assert not page.errors
+
+
+def test_on_a_phone_the_keyboard_stays_inside_the_full_screen_panel(new_page):
+    page = new_page(360, 740)
+    open_widget(page)
+    for _ in range(12):   # more stops than the panel has: Tab must go round inside it
+        page.keyboard.press("Tab")
+        assert active_element(page), "the focus left the full-screen panel"
+    for _ in range(12):
+        page.keyboard.press("Shift+Tab")
+        assert active_element(page), "the focus left the full-screen panel"

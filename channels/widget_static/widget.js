@@ -527,10 +527,34 @@
   });
   closeButton.addEventListener("click", closePanel);
   restartButton.addEventListener("click", startOver);
+  // On a phone the open panel fills the screen: Tab and Shift+Tab go round inside it, since
+  // the page behind cannot be seen (the same media query as widget.css's full-screen rule).
+  var FULL_SCREEN = "(max-width: 480px)";
+
+  function focusables() {
+    return Array.prototype.filter.call(
+      panel.querySelectorAll("button, input, textarea, a[href], [tabindex]:not([tabindex='-1'])"),
+      function (el) { return !el.disabled && el.offsetParent !== null; }
+    );
+  }
+
   panel.addEventListener("keydown", function (event) {
     if (event.key === "Escape" || event.key === "Esc") {
       event.preventDefault();
       closePanel();
+      return;
+    }
+    if (event.key !== "Tab" || !window.matchMedia(FULL_SCREEN).matches) return;
+    var items = focusables();
+    if (!items.length) return;
+    var first = items[0], last = items[items.length - 1];
+    var active = panel.getRootNode().activeElement;   // the widget lives in a shadow root
+    if (event.shiftKey && active === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && active === last) {
+      event.preventDefault();
+      first.focus();
     }
   });
 

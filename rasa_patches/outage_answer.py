@@ -5,13 +5,16 @@ logs a traceback, drops the action's events and says nothing: not even to "I hav
 pain". Here a custom action that fails that way sends `utter_action_server_unavailable`
 instead: try again in a minute, and the static list of when to call for help now. The
 open question stays open, so resending the answer continues the assessment.
-Imported by policies/red_flag_policy.py, so it is in force wherever our model is loaded.
+The outage is recognised by the exception Rasa chains (aiohttp's ClientConnectionError),
+not by its wording; only actions that reach the action server are wrapped. Installed by rasa_patches.apply().
 """
 
 import logging
 from typing import Any, List
 
-from rasa.core.actions.action import Action, create_bot_utterance
+import aiohttp
+from rasa.core.actions.action import Action, ActionExtractSlots, RemoteAction, create_bot_utterance
+from rasa.core.actions.forms import FormAction
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import Event, FollowupAction
@@ -20,8 +23,18 @@ from rasa.shared.exceptions import RasaException
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE_RESPONSE = "utter_action_server_unavailable"
-# How Rasa's RemoteAction words a failure to reach the action server.
-UNREACHABLE = "Couldn't connect to the server"
+
+
+# Actions that reach the action server: custom actions, the form (its validation action)
+# and the slot extraction (our custom slot mapping, action_extract_findings).
+CALLS_THE_ACTION_SERVER = (RemoteAction, FormAction, ActionExtractSlots)
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """Rasa raises a RasaException while handling aiohttp's connection error: the cause or
+    context names the outage, whatever the message says."""
+    chained = error.__cause__ or error.__context__
+    return isinstance(error, RasaException) and isinstance(chained, aiohttp.ClientConnectionError)
 
 
 class _AnswerEvenIfUnreachable:
@@ -37,7 +50,7 @@ class _AnswerEvenIfUnreachable:
         try:
             return await self._action.run(output_channel, nlg, tracker, domain)
         except RasaException as error:
-            if UNREACHABLE not in str(error):
+            if not is_unreachable(error):
                 raise
             logger.error("The action server is unreachable; '%s' answered that it is.", self._action.name())
             message = await nlg.generate(UNAVAILABLE_RESPONSE, tracker, output_channel.name())
@@ -45,11 +58,13 @@ class _AnswerEvenIfUnreachable:
             return [create_bot_utterance(message), FollowupAction(ACTION_LISTEN_NAME)]
 
 
-_run_action = MessageProcessor._run_action
+def install() -> None:
+    original = MessageProcessor._run_action
 
+    async def run_action_answering_outages(self, action, tracker, output_channel, nlg, prediction):
+        if isinstance(action, CALLS_THE_ACTION_SERVER):   # responses and action_listen need no server
+            action = _AnswerEvenIfUnreachable(action)
+        return await original(self, action, tracker, output_channel, nlg, prediction)
 
-async def _run_action_answering_outages(self, action, tracker, output_channel, nlg, prediction):
-    return await _run_action(self, _AnswerEvenIfUnreachable(action), tracker, output_channel, nlg, prediction)
-
-
-MessageProcessor._run_action = _run_action_answering_outages
+    run_action_answering_outages.__wrapped_original__ = original
+    MessageProcessor._run_action = run_action_answering_outages

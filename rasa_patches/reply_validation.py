@@ -4,14 +4,13 @@ Rasa's RemoteAction._validate_action_result calls jsonschema.validate, which che
 schema itself again for every reply: about 60 ms of CPU per custom-action call on these
 machines, the largest cost of a form turn (benchmarks/, "where the time goes"). Building
 the validator once gives the same verdict and the same error (best match, same message)
-in a few milliseconds. Imported by policies/red_flag_policy.py, so it is in force
-wherever our model is loaded.
+in a few milliseconds. Installed by rasa_patches.apply().
 """
 
 from functools import lru_cache
 from typing import Any, Dict, Text
 
-from jsonschema import ValidationError, exceptions, validators
+from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 
@@ -36,4 +35,6 @@ def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
     raise error
 
 
-RemoteAction._validate_action_result = validate_action_result
+def install() -> None:
+    validate_action_result.__wrapped_original__ = RemoteAction._validate_action_result
+    RemoteAction._validate_action_result = validate_action_result
