@@ -7,6 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.channel_capabilities import shows_custom_payloads
 from actions.findings import details_from, findings_from
 from triage.summary import doctor_summary, summary_request_words
 
@@ -22,6 +23,9 @@ class ActionDoctorSummary(Action):
         if not words:
             dispatcher.utter_message(response="utter_nothing_to_summarise")
             return []
-        dispatcher.utter_message(text=doctor_summary(
-            findings_from(tracker), details_from(tracker), words, about=tracker.get_slot("about_person")))
+        summary = doctor_summary(findings_from(tracker), details_from(tracker), words,
+                                 about=tracker.get_slot("about_person"))
+        dispatcher.utter_message(text=summary)
+        if shows_custom_payloads(tracker):
+            dispatcher.utter_message(json_message={"type": "summary", "text": summary})   # the widget's print view
         return []

@@ -25,8 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.findings import ASKED_SLOT, DETAILS_SLOT, FORM_NAME, GROUP_SLOT, GROUPED_SLOT, details_from, findings_from
 from actions.people import person_phrase
 from triage import engine
-from twitch_nlp.experiencer import SELF, SOMEONE, counts_for, unnamed
-from twitch_nlp.finding_extractor import is_child
+from twitch_nlp.subjects import SELF, SOMEONE, counts_for, is_child, unnamed
 
 ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "unsure": "unsure"}
 UNANSWERED_SLOT = "unanswered_replies"

@@ -425,3 +425,27 @@ def test_on_a_phone_the_keyboard_stays_inside_the_full_screen_panel(new_page):
     for _ in range(12):
         page.keyboard.press("Shift+Tab")
         assert active_element(page), "the focus left the full-screen panel"
+
+
+def test_the_summary_for_the_doctor_has_a_printable_page(new_page):
+    page = new_page(1280, 800)
+    open_widget(page)
+    type_message(page, "my calves keep jumping at night since 5 days, way too much coffee")
+    answer_until_card(page)
+    type_message(page, "can I have a summary for my GP?")
+    summary = page.locator(".tt-summary")
+    assert summary.count() == 1
+    text = summary.locator(".tt-summary-text").text_content()
+    assert "Summary for a doctor" in text and "my calves keep jumping at night" in text
+    assert "Summary for a doctor" not in " ".join(page.locator(".tt-bot").all_text_contents())  # shown once
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    summary.screenshot(path=str(SCREENSHOTS / "summary-in-widget.png"))
+    page.context.add_init_script("window.print = () => { window.__printed = true; };")
+    with page.expect_popup() as popup_info:
+        summary.locator(".tt-print").click()
+    printable = popup_info.value
+    printable.wait_for_load_state()
+    printable.evaluate("window.print = () => { window.__printed = true; }")
+    assert "Summary for a doctor" in printable.locator("pre").text_content()
+    printable.screenshot(path=str(SCREENSHOTS / "summary-printable.png"))
+    assert not page.errors

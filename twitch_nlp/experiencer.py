@@ -18,9 +18,7 @@ from spacy.tokens import Doc
 
 from twitch_nlp import extensions  # noqa: F401
 
-SELF = "self"
-PRONOUN = "pronoun"
-SOMEONE = "other:someone"
+from twitch_nlp.subjects import PRONOUN, SELF, SOMEONE, counts_for, unnamed  # noqa: F401  (re-exported)
 LOOK_AHEAD = 5   # "my 8 year old son": words between "my" and the relation
 POSSESSIVE_PRONOUNS = {"his", "her", "their"}   # "his friend", "her mum": a third person
 AGE_RE = re.compile(
@@ -152,24 +150,3 @@ def age_in(text: str) -> Optional[int]:
     if "month" in match.group(0).lower():
         return 0
     return int(next(group for group in match.groups() if group))
-
-
-def unnamed(subject: Optional[str]) -> bool:
-    """ "asking for someone", "she ...": someone else, not yet named."""
-    return subject in (PRONOUN, SOMEONE)
-
-
-def counts_for(experiencer: Optional[str], subject: Optional[str]) -> bool:
-    """Whether a finding said of `experiencer` belongs to an assessment about `subject`.
-
-    About the writer: their own findings and those whose owner is not said. About someone
-    else: that person's findings (by name or pronoun) and those whose owner is not said,
-    never the writer's own nor a third person's.
-    """
-    if experiencer is None:
-        return True
-    if subject in (None, SELF):
-        return experiencer == SELF
-    if unnamed(subject):
-        return experiencer != SELF
-    return experiencer in (subject, PRONOUN)

@@ -42,7 +42,6 @@ QUALIFIERS = (
 )
 # Findings a question about oneself still reports ("why do I keep dropping things?").
 SAME_DAY_FINDINGS = frozenset({"emergency_signs", "weakness", "speech_swallowing"})
-CHILD_AGE = 16
 HAPPENING = re.compile(r"\b(?:is|are|'s|keeps?)\s+(?!\w*(?:fine|ok|okay|better)\b)\w+ing\b", re.IGNORECASE)  # "is gasping"
 
 
@@ -168,11 +167,6 @@ def entities_from_doc(doc: Any) -> List[Dict[Text, Any]]:
     if age is not None:
         entities.append({"entity": "age", "value": str(age), **whole})
     return entities
-
-
-def is_child(subject: Optional[str], age: Optional[int]) -> bool:
-    """The assessment is about a child: a stated age under 16, or a word for a child."""
-    return (age is not None and age < CHILD_AGE) or subject == "other:child"
 
 
 @DefaultV1Recipe.register(

@@ -75,7 +75,12 @@
     if (!item || typeof item !== "object") return false;
     if (item.who === "user" || item.who === "bot") return typeof item.text === "string";
     if (item.who === "card") return isCard(item.card);
+    if (item.who === "summary") return typeof item.text === "string";
     return false;
+  }
+
+  function isSummary(value) {
+    return !!value && typeof value === "object" && value.type === "summary" && typeof value.text === "string";
   }
 
   function isCard(value) {
@@ -215,10 +220,40 @@
   function render(item) {
     if (item.who === "user") return el("div", "tt-msg tt-user", item.text);
     if (item.who === "card") return renderCard(item.card);
+    if (item.who === "summary") return renderSummary(item.text);
     var wrap = el("div", "tt-bot-turn");
     wrap.appendChild(el("div", "tt-msg tt-bot", item.text));
     if (item.buttons && item.buttons.length) wrap.appendChild(renderButtons(item.buttons));
     return wrap;
+  }
+
+  // The summary for the doctor, with a printable page of its own (the browser's print
+  // dialog also saves it as a PDF). Built with text nodes only, like everything here.
+  function renderSummary(text) {
+    var box = el("section", "tt-summary");
+    box.setAttribute("aria-label", "Summary for a doctor");
+    box.appendChild(el("pre", "tt-summary-text", text));
+    var print = el("button", "tt-print", "Print or save as PDF");
+    print.type = "button";
+    print.addEventListener("click", function () { printSummary(text); });
+    box.appendChild(print);
+    return box;
+  }
+
+  function printSummary(text) {
+    var win = window.open("", "_blank");
+    if (!win) return;
+    var doc = win.document;
+    doc.title = "Summary for a doctor";
+    var style = doc.createElement("style");
+    style.textContent = "body{font:14px/1.5 system-ui,sans-serif;margin:2em;color:#111}" +
+      "pre{white-space:pre-wrap;font:inherit}";
+    doc.head.appendChild(style);
+    var pre = doc.createElement("pre");
+    pre.textContent = text;
+    doc.body.appendChild(pre);
+    win.focus();
+    win.print();
   }
 
   function renderButtons(buttons) {
@@ -400,8 +435,9 @@
     if (messages.some(function (m) { return m && m.custom && m.custom.conversation_deleted === true; })) {
       forgetConversation(); // the server has erased it: keep no copy in this browser either
     }
-    var card = null;
+    var card = null, summary = null;
     messages.forEach(function (m) { if (m && isCard(m.custom)) card = m.custom; });
+    messages.forEach(function (m) { if (m && isSummary(m.custom)) summary = m.custom.text; });
     var phrases = card ? cardPhrases(card) : [];
     var first = null;
     messages.forEach(function (m) {
@@ -409,8 +445,11 @@
       var node = null;
       if (isCard(m.custom)) {
         node = add({ who: "card", card: m.custom });
+      } else if (isSummary(m.custom)) {
+        node = add({ who: "summary", text: m.custom.text });
       } else if (typeof m.text === "string" && m.text) {
         if (card && repeatsCard(m.text, card, phrases)) return;
+        if (summary !== null && m.text === summary) return;   // shown as the summary block
         var buttons = cleanButtons(m.buttons);
         var item = { who: "bot", text: m.text };
         if (buttons.length) item.buttons = buttons;
