@@ -240,20 +240,20 @@
     return box;
   }
 
+  function escapeHtml(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
+  // A page of its own (a blob URL: no server, no external service), printed once loaded.
   function printSummary(text) {
-    var win = window.open("", "_blank");
+    // Styled by widget.css (.tt-printable): a page's own style would break its CSP.
+    var html = "<!doctype html><html lang='en'><head><meta charset='utf-8'>" +
+      "<title>Summary for a doctor</title><link rel='stylesheet' href='" + escapeHtml(STYLESHEET) + "'>" +
+      "</head><body class='tt-printable'><pre>" + escapeHtml(text) + "</pre></body></html>";
+    var url = URL.createObjectURL(new Blob([html], { type: "text/html" }));
+    var win = window.open(url, "_blank");
     if (!win) return;
-    var doc = win.document;
-    doc.title = "Summary for a doctor";
-    var style = doc.createElement("style");
-    style.textContent = "body{font:14px/1.5 system-ui,sans-serif;margin:2em;color:#111}" +
-      "pre{white-space:pre-wrap;font:inherit}";
-    doc.head.appendChild(style);
-    var pre = doc.createElement("pre");
-    pre.textContent = text;
-    doc.body.appendChild(pre);
-    win.focus();
-    win.print();
+    win.addEventListener("load", function () { win.focus(); win.print(); });
   }
 
   function renderButtons(buttons) {
