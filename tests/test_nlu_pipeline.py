@@ -533,3 +533,24 @@ def test_small_twitches_are_not_a_smaller_muscle(nlp):
 def test_examples_inside_a_question_are_part_of_the_question(nlp):
     answers, _ = findings(nlp, "what are the early signs of MND, like weakness or slurring? my calf twitches")
     assert "weakness" not in answers and "speech_swallowing" not in answers
+
+
+@pytest.mark.parametrize("text, diet, expected", [
+    ("dont have any of them", ("delete_my_data", 0.9), "deny"),
+    ("I have jumping muscles in the arm from March, the doctor say it is stress", ("ask_summary", 0.8), "describe_symptoms"),
+    ("please delete my data", ("delete_my_data", 0.95), None),
+    ("can I have a summary for my GP?", ("ask_summary", 0.95), None),
+])
+def test_lasting_actions_need_their_own_words(nlp, text, diet, expected):
+    from twitch_nlp.answer_intent import AnswerIntentClassifier, answer_intent
+
+    message = {"text": text, "entities": entities_from_doc(nlp(text)), "intent": {"name": diet[0], "confidence": diet[1]}}
+    assert answer_intent(message, AnswerIntentClassifier.get_default_config()) == expected
+
+
+@pytest.mark.parametrize("payload, intent", [("/delete_my_data", "delete_my_data"), ("/start_over", "start_over")])
+def test_button_payloads_keep_their_lasting_intent(nlp, payload, intent):
+    from twitch_nlp.answer_intent import AnswerIntentClassifier, answer_intent
+
+    message = {"text": payload, "entities": [], "intent": {"name": intent, "confidence": 1.0}}
+    assert answer_intent(message, AnswerIntentClassifier.get_default_config()) is None

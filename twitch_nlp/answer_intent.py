@@ -23,7 +23,14 @@ ANSWER_INTENTS = {"yes": "affirm", "no": "deny", "unsure": "unsure"}
 NOT_FINDINGS = {"answer", "duration", "detail", "asks_back", "subject", "age", "names_all"}
 ASK_WHY = "ask_why"
 DESCRIBE = "describe_symptoms"
-NOT_ABOUT_SYMPTOMS = {"start_over", "goodbye", "greet", "thank", "out_of_scope", "bot_challenge", "nlu_fallback"}
+NOT_ABOUT_SYMPTOMS = {"start_over", "goodbye", "greet", "thank", "out_of_scope", "bot_challenge", "nlu_fallback",
+                      "ask_summary", "delete_my_data"}
+# Intents with lasting effects, taken only when the message has one of their words.
+NEEDS_ITS_WORDS = {
+    "delete_my_data": {"delete", "deleted", "delet", "erase", "forget", "remove", "wipe", "clear", "gdpr",
+                       "store", "stored", "keep", "data", "info", "information", "record", "records", "rid"},
+    "start_over": {"start", "restart", "over", "again", "reset", "begin", "beginning", "new", "scratch", "fresh"},
+}
 WORD = re.compile(r"[\w']+")
 
 
@@ -34,6 +41,14 @@ def answer_intent(message: Dict[Text, Any], config: Dict[Text, Any]) -> Any:
             e.get("entity") not in NOT_FINDINGS for e in entities):
         return ASK_WHY   # "why do you need to know that?" asks back and reports nothing
     intent_name = (message.get(INTENT) or {}).get("name")
+    text_words = set(re.findall(r"[a-z']+", (message.get(TEXT) or "").lower()))   # "/start_over" too
+    if intent_name in NEEDS_ITS_WORDS and not text_words & NEEDS_ITS_WORDS[intent_name]:
+        # Deleting a conversation or restarting it is never done on a guess: "dont have any
+        # of them" is an answer, however close it looks to "don't keep any of this".
+        answers = [e.get("value") for e in entities if e.get("entity") == "answer"]
+        if answers and answers[0] in ANSWER_INTENTS:
+            return ANSWER_INTENTS[answers[0]]
+        return DESCRIBE if any(e.get("entity") not in NOT_FINDINGS for e in entities) else "nlu_fallback"
     if intent_name in NOT_ABOUT_SYMPTOMS and any(
             e.get("entity") not in NOT_FINDINGS or e.get("entity") == "subject" for e in entities):
         # "twitchy since I started running again" is not "start over"; a message the model
@@ -69,7 +84,8 @@ class AnswerIntentClassifier(GraphComponent):
                              "definitely", "absolutely", "correct", "indeed", "totally", "no", "nope",
                              "nah", "nop", "naw", "nay", "nuh", "negative", "not", "maybe", "idk",
                              "dunno", "unsure", "possibly", "perhaps", "probably", "could", "difficult",
-                             "hard", "tough", "kinda", "kind", "sort", "who"],
+                             "hard", "tough", "kinda", "kind", "sort", "who", "dont", "don't", "doesn't",
+                             "didn't", "haven't", "havent", "hasn't", "none", "nothing", "never", "neither"],
             # DIET's guesses that a literal answer may overrule at any confidence
             "answer_like_intents": ["affirm", "deny", "unsure", "describe_symptoms"],
             # any other intent is kept when DIET is at least this sure of it
