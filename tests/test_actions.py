@@ -301,3 +301,13 @@ async def test_someone_elses_warning_sign_in_passing_is_named_not_merged(make_tr
     slots = await extract(tracker, dispatcher, domain)
     assert "weakness" not in slots and "triage_level" not in slots
     assert slots["other_person"] == "your mum" and slots["question_style"] == "second_person"
+
+
+async def test_a_question_with_a_description_starts_the_assessment_after_the_answer(make_tracker, dispatcher, domain):
+    from actions.after_an_answer import ActionCheckAfterAnswer
+
+    described = make_tracker(intent="ask_supplements", entities=[who("subject", "self", None)])
+    question_only = make_tracker(intent="ask_supplements")
+    after = await ActionCheckAfterAnswer().run(dispatcher, described, domain)
+    assert after and after[0]["event"] == "followup" and after[0]["name"] == "triage_form"
+    assert await ActionCheckAfterAnswer().run(dispatcher, question_only, domain) == []
