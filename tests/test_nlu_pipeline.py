@@ -554,3 +554,12 @@ def test_button_payloads_keep_their_lasting_intent(nlp, payload, intent):
 
     message = {"text": payload, "entities": [], "intent": {"name": intent, "confidence": 1.0}}
     assert answer_intent(message, AnswerIntentClassifier.get_default_config()) is None
+
+
+def test_a_question_about_a_topic_during_the_questions_is_not_a_question_back(nlp):
+    from twitch_nlp.answer_intent import AnswerIntentClassifier, answer_intent
+
+    text = "what is BFS?"
+    message = {"text": text, "entities": entities_from_doc(nlp(text)),
+               "intent": {"name": "ask_what_is_bfs", "confidence": 0.9}}
+    assert answer_intent(message, AnswerIntentClassifier.get_default_config()) is None

@@ -37,7 +37,10 @@ WORD = re.compile(r"[\w']+")
 def answer_intent(message: Dict[Text, Any], config: Dict[Text, Any]) -> Any:
     """The intent a literal reply calls for, or None to keep DIET's."""
     entities = message.get(ENTITIES) or []
-    if any(e.get("entity") == "asks_back" for e in entities) and not any(
+    guess = message.get(INTENT) or {}
+    faq = str(guess.get("name") or "").startswith("ask_") and guess.get("name") != ASK_WHY \
+        and (guess.get("confidence") or 0) >= config["keep_above"]
+    if any(e.get("entity") == "asks_back" for e in entities) and not faq and not any(
             e.get("entity") not in NOT_FINDINGS for e in entities):
         return ASK_WHY   # "why do you need to know that?" asks back and reports nothing
     intent_name = (message.get(INTENT) or {}).get("name")
