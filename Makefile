@@ -103,10 +103,12 @@ test: validate train browser
 	$(PY) -m pytest
 	$(MAKE) test-stories
 
-# Reports, never fails on unmet goals: results/eval/report.md and its confusion matrices.
+# Reports, never fails on unmet goals: results/eval/report.md and its confusion matrices,
+# then the blind set (results/eval/blind.md: accuracy, red flags per class, questions per level).
 # EVAL_PARTS=heldout,triage runs only those parts (a quick look; cv takes ~13 min).
 eval: train
 	$(PY) -m evaluation.evaluate $(if $(EVAL_PARTS),--parts $(EVAL_PARTS))
+	$(PY) -m evaluation.blind_eval
 
 # The blind set (evaluation/blind/, written from the article alone): level accuracy,
 # under- and over-triage, red flags on first mention per class, other people's symptoms,
