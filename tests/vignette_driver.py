@@ -12,36 +12,10 @@ import re
 import uuid
 from typing import Dict, List, Optional
 
-import requests
+from tools.bot_client import BotClient, bot_texts
 
 DEFAULT_ANSWER = "no"
 DEFAULT_ANSWERS = {"duration": "about a week"}
-TIMEOUT = 30  # seconds per HTTP request
-
-
-def send(base_url: str, sender: str, text: str) -> List[dict]:
-    """Posts one user message to the REST channel; returns the bot's messages."""
-    response = requests.post(
-        f"{base_url.rstrip('/')}/webhooks/rest/webhook",
-        json={"sender": sender, "message": text},
-        timeout=TIMEOUT,
-    )
-    response.raise_for_status()
-    return response.json() or []
-
-
-def tracker(base_url: str, token: Optional[str], sender: str) -> dict:
-    """The conversation tracker from the Rasa HTTP API (token auth)."""
-    params = {"token": token} if token else {}
-    response = requests.get(
-        f"{base_url.rstrip('/')}/conversations/{sender}/tracker",
-        params=params,
-        timeout=TIMEOUT,
-    )
-    response.raise_for_status()
-    return response.json()
-
-
 NO_WORDS = re.compile(r"^(?:no|nope|nah|never|none|nothing|dont|don't)\b|^not\b(?! sure)", re.IGNORECASE)
 
 
@@ -69,16 +43,6 @@ def answer_for_group(vignette: dict, findings: List[str]) -> str:
     return ". ".join(present) if present else "no, none of these"
 
 
-def _bot_texts(messages: List[dict]) -> List[str]:
-    texts = []
-    for message in messages:
-        if message.get("text"):
-            texts.append(message["text"])
-        elif message.get("custom") is not None:
-            texts.append(f"[custom] {message['custom']}")
-    return texts
-
-
 def run_vignette(base_url: str, token: Optional[str], vignette: dict, max_turns: int = 20) -> Dict[str, object]:
     """Sends the opening, then answers each follow-up question until a level is set.
 
@@ -99,14 +63,16 @@ def run_vignette(base_url: str, token: Optional[str], vignette: dict, max_turns:
         "stuck": False,
     }
 
+    bot = BotClient(base_url, token)
+
     def say(text: str) -> None:
         transcript.append(("user", text))
-        for bot_text in _bot_texts(send(base_url, sender, text)):
+        for bot_text in bot_texts(bot.send(sender, text)):
             transcript.append(("bot", bot_text))
 
     say(vignette["opening"])
     for _ in range(max_turns + 1):
-        slots = tracker(base_url, token, sender).get("slots") or {}
+        slots = bot.slots(sender)
         level = slots.get("triage_level")
         if level:
             result["level"] = level
