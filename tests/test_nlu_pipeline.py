@@ -27,6 +27,15 @@ def findings(nlp, text, subject=None):
     return answers, details
 
 
+def intent_for(nlp, text, guess, confidence=0.9):
+    """The intent AnswerIntentClassifier settles on when DIET guessed `guess`."""
+    from twitch_nlp.answer_intent import AnswerIntentClassifier, answer_intent
+
+    message = {"text": text, "entities": entities_from_doc(nlp(text)),
+               "intent": {"name": guess, "confidence": confidence}}
+    return answer_intent(message, AnswerIntentClassifier.get_default_config())
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
@@ -292,11 +301,7 @@ def test_more_reply_openings(nlp, text, answer):
     ],
 )
 def test_a_short_literal_reply_decides_the_intent(nlp, text, diet, expected):
-    from twitch_nlp.answer_intent import AnswerIntentClassifier, answer_intent
-
-    message = {"text": text, "entities": entities_from_doc(nlp(text)),
-               "intent": {"name": diet[0], "confidence": diet[1]}}
-    assert answer_intent(message, AnswerIntentClassifier.get_default_config()) == expected
+    assert intent_for(nlp, text, *diet) == expected
 
 
 def test_a_time_after_another_symptom_describes_that_symptom(nlp):
@@ -468,10 +473,7 @@ def test_hands_tightening_is_recognised(nlp, text):
 @pytest.mark.parametrize("text, diet", [("my thighs have been twitchy since I started running again", "start_over"),
                                          ("thanks, and my calf has been twitching for a week", "thank")])
 def test_a_message_about_symptoms_is_a_description_whatever_the_guess(nlp, text, diet):
-    from twitch_nlp.answer_intent import AnswerIntentClassifier, answer_intent
-
-    message = {"text": text, "entities": entities_from_doc(nlp(text)), "intent": {"name": diet, "confidence": 0.9}}
-    assert answer_intent(message, AnswerIntentClassifier.get_default_config()) == "describe_symptoms"
+    assert intent_for(nlp, text, diet) == "describe_symptoms"
 
 
 def test_sweating_at_night_is_a_thyroid_sign_and_sweating_at_work_a_fluid_loss(nlp):
@@ -542,10 +544,7 @@ def test_examples_inside_a_question_are_part_of_the_question(nlp):
     ("can I have a summary for my GP?", ("ask_summary", 0.95), None),
 ])
 def test_lasting_actions_need_their_own_words(nlp, text, diet, expected):
-    from twitch_nlp.answer_intent import AnswerIntentClassifier, answer_intent
-
-    message = {"text": text, "entities": entities_from_doc(nlp(text)), "intent": {"name": diet[0], "confidence": diet[1]}}
-    assert answer_intent(message, AnswerIntentClassifier.get_default_config()) == expected
+    assert intent_for(nlp, text, *diet) == expected
 
 
 @pytest.mark.parametrize("payload, intent", [("/delete_my_data", "delete_my_data"), ("/start_over", "start_over")])
@@ -557,9 +556,4 @@ def test_button_payloads_keep_their_lasting_intent(nlp, payload, intent):
 
 
 def test_a_question_about_a_topic_during_the_questions_is_not_a_question_back(nlp):
-    from twitch_nlp.answer_intent import AnswerIntentClassifier, answer_intent
-
-    text = "what is BFS?"
-    message = {"text": text, "entities": entities_from_doc(nlp(text)),
-               "intent": {"name": "ask_what_is_bfs", "confidence": 0.9}}
-    assert answer_intent(message, AnswerIntentClassifier.get_default_config()) is None
+    assert intent_for(nlp, "what is BFS?", "ask_what_is_bfs") is None
