@@ -8,6 +8,7 @@ import yaml
 
 from channels.credentials import credentials
 from tools.fake_chat_apis import FakeChatApis
+from tools.server_logs import tracebacks_in
 from tools.servers import RasaServer, start_servers, stop_servers
 
 
@@ -98,7 +99,5 @@ def rasa_server(tmp_path_factory, fake_chat_apis) -> Iterator[RasaServer]:
     server = start_servers(workdir, workdir / "conversations.db", credentials=credentials_file)
     yield server
     stop_servers(server)
-    for log in ("rasa.log", "actions.log"):
-        text = (workdir / log).read_text()
-        if "Traceback" in text:
-            pytest.fail(f"{log} has an exception (the servers must never fail):\n{text[-4000:]}")
+    for log, records in tracebacks_in(path for paths in server.logs.values() for path in paths).items():
+        pytest.fail(f"{log.name} has an exception (the servers must never fail):\n{''.join(records)[-4000:]}")

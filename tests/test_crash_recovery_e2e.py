@@ -14,12 +14,11 @@ cannot go on right now, to send the message again in a minute, and when to call 
 at once. The message is stored but not acted on, and the open question stays open, so
 sending the answer again once the action server is back continues the assessment.
 
-One pair of servers serves the whole module (a Rasa start costs about a minute on 2 cores);
+One pair of servers serves the whole module (a Rasa start is slow on a small machine);
 each test starts with both processes up and checks the log lines written during it.
 """
 
 import os
-import re
 import signal
 import threading
 import time
@@ -29,30 +28,29 @@ from typing import Dict, List
 
 import pytest
 import requests
-import yaml
 
-from tests.vignette_driver import reply_to
+from tools.bot_client import BotClient
+from tools.server_logs import LogWindow, records_with_traceback
 from tools.servers import RasaServer, kill_process, start_process, start_servers, stop_servers
+from tools.vignettes import load_vignettes, next_move, reply_to
 
-VIGNETTES = {v["id"]: v for v in yaml.safe_load(
-    (Path(__file__).with_name("vignettes.yml")).read_text(encoding="utf-8"))["vignettes"]}
+VIGNETTES = {v["id"]: v for v in load_vignettes()}
 TIMEOUT = 120  # seconds per HTTP request (a busy 2-core machine)
-MAX_ANSWERS = 20
 
 
 # ---- a person talking to the bot over REST ----------------------------------------------
 
 class Person:
     def __init__(self, server: RasaServer, vignette_id: str):
-        self.server = server
+        self.bot = BotClient(server.url, server.token, TIMEOUT)
         self.vignette = VIGNETTES[vignette_id]
         self.sender = f"crash-{vignette_id}-{uuid.uuid4().hex[:10]}"
         self.sent: List[str] = []  # every text posted, in order
+        self.answers = 0
 
     def post(self, text: str) -> requests.Response:
         self.sent.append(text)
-        return requests.post(f"{self.server.url}/webhooks/rest/webhook",
-                             json={"sender": self.sender, "message": text}, timeout=TIMEOUT)
+        return self.bot.post(self.sender, text)
 
     def say(self, text: str) -> List[dict]:
         response = self.post(text)
@@ -60,15 +58,13 @@ class Person:
         return response.json()
 
     def tracker(self) -> dict:
-        response = requests.get(f"{self.server.url}/conversations/{self.sender}/tracker",
-                                params={"token": self.server.token}, timeout=TIMEOUT)
-        response.raise_for_status()
-        return response.json()
+        return self.bot.tracker(self.sender)
 
     def answer(self) -> List[dict]:
         """Answers the open question as the vignette says."""
         slots = self.tracker()["slots"]
         assert slots.get("requested_slot"), f"no open question: {slots}"
+        self.answers += 1
         return self.say(reply_to(self.vignette, slots))
 
     def start_assessment(self, answers: int) -> dict:
@@ -83,12 +79,15 @@ class Person:
 
     def finish(self) -> dict:
         """Answers until the assessment concludes; returns the slots."""
-        for _ in range(MAX_ANSWERS):
+        while True:
             slots = self.tracker()["slots"]
-            if slots.get("triage_level"):
+            move = next_move(self.vignette, slots, self.answers)
+            if move.error:
+                pytest.fail(f"{move.error}: {slots}")
+            if move.reply is None:
                 return slots
-            self.answer()
-        pytest.fail(f"no conclusion after {MAX_ANSWERS} answers: {self.tracker()['slots']}")
+            self.answers += 1
+            self.say(move.reply)
 
 
 def user_texts(tracker: dict) -> List[str]:
@@ -96,35 +95,6 @@ def user_texts(tracker: dict) -> List[str]:
 
 
 # ---- servers and their logs ---------------------------------------------------------------
-
-class LogWindow:
-    """The server log lines written since it was made (restarted processes log to new files)."""
-
-    def __init__(self, server: RasaServer):
-        self.server = server
-        self.sizes = {path: path.stat().st_size for paths in server.logs.values() for path in paths}
-
-    def text(self) -> str:
-        parts = []
-        for paths in self.server.logs.values():
-            for path in paths:
-                with path.open("rb") as handle:
-                    handle.seek(self.sizes.get(path, 0))
-                    parts.append(f"--- {path.name}\n" + handle.read().decode(errors="replace"))
-        return "\n".join(parts)
-
-
-RECORD_START = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}|--- )", re.MULTILINE)
-
-
-def records_with_traceback(text: str) -> List[str]:
-    """Log records (a timestamped line and what follows it) that hold a Traceback."""
-    starts = [m.start() for m in RECORD_START.finditer(text)] + [len(text)]
-    records = [text[a:b] for a, b in zip(starts, starts[1:])]
-    if starts[0] > 0:
-        records.insert(0, text[: starts[0]])
-    return [record for record in records if "Traceback" in record]
-
 
 def assert_no_traceback(window: LogWindow) -> None:
     records = records_with_traceback(window.text())
@@ -176,7 +146,7 @@ def finishes_as_expected(person) -> None:
 
 @pytest.mark.e2e
 def test_rasa_server_killed_mid_assessment_continues_at_the_same_question(servers):
-    window = LogWindow(servers)
+    window = LogWindow(servers.logs)
     person = Person(servers, "thyroid_weight_loss_insomnia")
     before = person.start_assessment(answers=2)
 
@@ -197,7 +167,7 @@ def test_rasa_server_killed_mid_assessment_continues_at_the_same_question(server
 def test_a_message_in_flight_when_the_rasa_server_dies_is_stored_not_at_all(servers):
     """Deterministic mid-turn kill: the action server is frozen (SIGSTOP), so the Rasa server
     is inside the turn, waiting for it, when it gets SIGKILL."""
-    window = LogWindow(servers)
+    window = LogWindow(servers.logs)
     person = Person(servers, "thyroid_unsure_weakness")
     before = person.start_assessment(answers=2)
     text = reply_to(person.vignette, before["slots"])
@@ -245,7 +215,7 @@ def test_a_message_in_flight_when_the_rasa_server_dies_is_stored_not_at_all(serv
 
 @pytest.mark.e2e
 def test_action_server_killed_between_turns_continues_at_the_same_question(servers):
-    window = LogWindow(servers)
+    window = LogWindow(servers.logs)
     person = Person(servers, "calf_three_months_only")
     before = person.start_assessment(answers=3)
 
@@ -261,10 +231,9 @@ def test_action_server_killed_between_turns_continues_at_the_same_question(serve
 
 @pytest.mark.e2e
 def test_a_message_while_the_action_server_is_down_can_be_sent_again(servers):
-    window = LogWindow(servers)
+    window = LogWindow(servers.logs)
     person = Person(servers, "wasting_in_answer")  # the answer sent while down is the red flag
     before = person.start_assessment(answers=3)
-    open_question = before["slots"]["requested_slot"]
     text = reply_to(person.vignette, before["slots"])
 
     kill_process(servers, "actions")

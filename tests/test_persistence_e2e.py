@@ -4,24 +4,11 @@ import sqlite3
 import uuid
 
 import pytest
-import requests
 
+from tools.bot_client import BotClient, bot_texts
 from tools.servers import start_servers, stop_servers
 
-
-def say(server, sender, text):
-    response = requests.post(
-        f"{server.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
-    )
-    response.raise_for_status()
-    return [message.get("text") for message in response.json()]
-
-
-def slots(server, sender):
-    response = requests.get(
-        f"{server.url}/conversations/{sender}/tracker", params={"token": server.token}, timeout=30
-    )
-    return response.json()["slots"]
+TIMEOUT = 60  # seconds per request on a busy machine
 
 
 @pytest.mark.e2e
@@ -32,9 +19,10 @@ def test_a_restarted_server_continues_at_the_same_question(tmp_path):
     (tmp_path / "first").mkdir()
     first = start_servers(tmp_path / "first", db_path)
     try:
-        say(first, sender, "my calf has been twitching for a week, no weakness")
-        say(first, sender, "no")  # no emergency signs
-        before = slots(first, sender)
+        bot = BotClient(first.url, first.token, TIMEOUT)
+        bot.send(sender, "my calf has been twitching for a week, no weakness")
+        bot.send(sender, "no")  # no emergency signs
+        before = bot.slots(sender)
     finally:
         stop_servers(first)
     # the nerve-signs question, weakness already denied (contract section 4)
@@ -47,11 +35,12 @@ def test_a_restarted_server_continues_at_the_same_question(tmp_path):
     (tmp_path / "second").mkdir()
     second = start_servers(tmp_path / "second", db_path)
     try:
-        after = slots(second, sender)
+        bot = BotClient(second.url, second.token, TIMEOUT)
+        after = bot.slots(sender)
         assert after["requested_slot"] == before["requested_slot"]
         assert after["asked_findings"] == ["speech_swallowing", "muscle_wasting"]
         assert after["weakness"] == "no" and after["emergency_signs"] == "no"
-        replies = say(second, sender, "no")
-        assert any("heartbeat" in (text or "") for text in replies)  # the next question, not a restart
+        replies = bot_texts(bot.send(sender, "no"))
+        assert any("heartbeat" in text for text in replies)  # the next question, not a restart
     finally:
         stop_servers(second)

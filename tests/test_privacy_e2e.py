@@ -5,7 +5,8 @@ import sqlite3
 import uuid
 
 import pytest
-import requests
+
+from tools.bot_client import BotClient
 
 pytestmark = pytest.mark.e2e
 
@@ -13,20 +14,15 @@ pytestmark = pytest.mark.e2e
 MARKER = "zanzibarquay"
 
 
+TIMEOUT = 120  # seconds per request on a busy machine
+
+
 def say(server, sender, text):
-    response = requests.post(
-        f"{server.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=120
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
+    return BotClient(server.url, server.token, TIMEOUT).send(sender, text)
 
 
 def tracker(server, sender):
-    response = requests.get(
-        f"{server.url}/conversations/{sender}/tracker", params={"token": server.token}, timeout=30
-    )
-    assert response.status_code == 200
-    return response.json()
+    return BotClient(server.url, server.token, TIMEOUT).tracker(sender)
 
 
 def stored_events(server, sender) -> int:

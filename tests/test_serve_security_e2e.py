@@ -12,7 +12,7 @@ import jwt
 import pytest
 import requests
 
-from tools.servers import ROOT, _free_port
+from tools.servers import ROOT, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -33,13 +33,13 @@ API_CALLS = [
 
 
 def make_serve(tmp_path: Path, extra_env: Dict[str, str]) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {
         key: value for key, value in os.environ.items()
         if key not in {"RASA_AUTH_TOKEN", "RASA_JWT_SECRET", "WIDGET_CORS_ORIGINS"}
     }
     env.update({
-        "RASA_PORT": str(port), "ACTION_SERVER_PORT": str(_free_port()),
+        "RASA_PORT": str(port), "ACTION_SERVER_PORT": str(free_port()),
         "TRACKER_DB": str(tmp_path / "conversations.db"), **extra_env,
     })
     log = tmp_path / "make-serve.log"

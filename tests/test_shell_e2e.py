@@ -3,21 +3,14 @@ the numbers of suggested ones, nothing chosen for them."""
 
 import os
 import re
-import socket
-from pathlib import Path
 
 import pexpect
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.servers import ROOT, free_port
+
 PROMPT = "you>"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def screen(child) -> str:

@@ -5,14 +5,11 @@ The e2e tests need the `rasa_server` fixture from tests/conftest.py (an object w
 """
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
-import yaml
 
-from tests.vignette_driver import format_result, run_vignette
-
-VIGNETTE_FILE = Path(__file__).with_name("vignettes.yml")
+from tools.bot_client import BotClient
+from tools.vignettes import load_vignettes, play_vignette
 
 # shared/triage-contract.md, section 3 (finding vocabulary) and section 2 (slots).
 CONTRACT_FINDINGS = {
@@ -33,11 +30,6 @@ CONTRACT_FINDINGS = {
 LEVELS = ["emergency", "urgent", "soon", "self_care"]  # most urgent first
 CAUSES = {"benign", "electrolyte", "thyroid", "neuromuscular"}
 URGENCY = {level: len(LEVELS) - i for i, level in enumerate(LEVELS)}
-
-
-def load_vignettes():
-    with open(VIGNETTE_FILE, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)["vignettes"]
 
 
 VIGNETTES = load_vignettes()
@@ -88,20 +80,20 @@ def test_vignette_spread():
 @pytest.mark.e2e
 @pytest.mark.parametrize("vignette", VIGNETTES, ids=[v["id"] for v in VIGNETTES])
 def test_vignette(rasa_server, vignette):
-    result = run_vignette(rasa_server.url, rasa_server.token, vignette)
-    transcript = format_result(result)
+    outcome = play_vignette(BotClient(rasa_server.url, rasa_server.token), vignette)
+    transcript = outcome.readable()
     expected_level = vignette["expected"]["level"]
     expected_cause = vignette["expected"]["top_cause"]
 
-    assert not result["stuck"], f"STUCK: {result.get('error')}\n{transcript}"
+    assert not outcome.stuck, f"STUCK: {outcome.error}\n{transcript}"
 
-    level = result["level"]
+    level = outcome.level
     assert level in URGENCY, f"unknown triage_level {level!r}\n{transcript}"
     if expected_level in ("emergency", "urgent") and URGENCY[level] < URGENCY[expected_level]:
         pytest.fail(f"UNDER-TRIAGE: expected {expected_level}, got {level}\n{transcript}")
     assert level == expected_level, f"level: expected {expected_level}, got {level}\n{transcript}"
 
-    causes = result["causes"]
+    causes = outcome.causes
     if expected_level == "emergency" and not causes:
         return  # the contract allows no causes with an emergency
     assert causes, f"likely_causes is empty at level {level}\n{transcript}"

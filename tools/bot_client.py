@@ -13,21 +13,26 @@ TIMEOUT = 30  # seconds per HTTP request
 class BotClient:
     url: str
     token: Optional[str] = None
+    timeout: float = TIMEOUT
+
+    def post(self, sender: str, text: str) -> requests.Response:
+        """Posts one message to the REST channel, whatever the answer (for tests of errors)."""
+        return requests.post(
+            f"{self.url.rstrip('/')}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=self.timeout,
+        )
 
     def send(self, sender: str, text: str) -> List[dict]:
         """Posts one message to the REST channel; returns the bot's messages."""
-        response = requests.post(
-            f"{self.url.rstrip('/')}/webhooks/rest/webhook",
-            json={"sender": sender, "message": text},
-            timeout=TIMEOUT,
-        )
+        response = self.post(sender, text)
         response.raise_for_status()
         return response.json() or []
 
     def tracker(self, sender: str) -> dict:
         params = {"token": self.token} if self.token else {}
         response = requests.get(
-            f"{self.url.rstrip('/')}/conversations/{sender}/tracker", params=params, timeout=TIMEOUT
+            f"{self.url.rstrip('/')}/conversations/{sender}/tracker", params=params, timeout=self.timeout
         )
         response.raise_for_status()
         return response.json()

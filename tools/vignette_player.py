@@ -1,4 +1,5 @@
-"""Plays a written conversation against the bot, observing it only through the contract.
+"""Plays a blind-set conversation (evaluation/blind/) against the bot, observing it only
+through the contract; tools/vignettes.py has the person and the outcome.
 
 A vignette has an opening, `answers` (what the person says about findings that are
 present or uncertain), optional `denials` (their own way of saying no) and `expected`
@@ -11,11 +12,10 @@ asked about that are present, or says none of them apply.
 """
 
 import random
-import uuid
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from tools.bot_client import BotClient, bot_texts
+from tools.bot_client import BotClient
+from tools.vignettes import Outcome, Person, asked_in
 
 LEVEL_RANK = {"self_care": 1, "soon": 2, "urgent": 3, "emergency": 4}
 RED_FLAG_FINDINGS = ("emergency_signs", "weakness", "speech_swallowing", "muscle_wasting")
@@ -25,50 +25,6 @@ DEFAULT_POOLS = {
 }
 DEFAULT_DURATION = "about a week"
 MAX_SAME_QUESTION = 3
-
-
-@dataclass
-class Outcome:
-    sender: str
-    level: Optional[str] = None
-    causes: List[str] = field(default_factory=list)
-    questions: int = 0
-    asked: List[Tuple[str, ...]] = field(default_factory=list)
-    transcript: List[Tuple[str, str]] = field(default_factory=list)
-    error: Optional[str] = None
-
-    @property
-    def stuck(self) -> bool:
-        return self.error is not None
-
-    def readable(self) -> str:
-        lines = [f"sender={self.sender} level={self.level} causes={self.causes} "
-                 f"questions={self.questions} asked={self.asked} error={self.error}"]
-        lines += [f"  {who:>4}: {text}" for who, text in self.transcript]
-        return "\n".join(lines)
-
-
-class Person:
-    """One person in one conversation: says things and reads the contract's slots."""
-
-    def __init__(self, client: BotClient, prefix: str = "person"):
-        self.client = client
-        self.outcome = Outcome(sender=f"{prefix}-{uuid.uuid4().hex[:12]}")
-
-    def say(self, text: str) -> dict:
-        self.outcome.transcript.append(("user", text))
-        for reply in bot_texts(self.client.send(self.outcome.sender, text)):
-            self.outcome.transcript.append(("bot", reply))
-        return self.client.slots(self.outcome.sender)
-
-
-def asked_in(slots: dict) -> Tuple[str, ...]:
-    """The findings the open question covers (contract sections 3 and 4)."""
-    grouped = slots.get("asked_findings") or []
-    if grouped:
-        return tuple(grouped)
-    requested = slots.get("requested_slot")
-    return (requested,) if requested else ()
 
 
 def reply_for(vignette: dict, asked: Sequence[str], pools: Dict[str, List[str]], rng: random.Random) -> str:
@@ -106,8 +62,7 @@ def play(client: BotClient, vignette: dict, pools: Optional[Dict[str, List[str]]
     why_pending = ask_why_first
     for _ in range(max_turns):
         if slots.get("triage_level"):
-            outcome.level = slots["triage_level"]
-            outcome.causes = list(slots.get("likely_causes") or [])
+            outcome.conclude(slots)
             return outcome
         asked = asked_in(slots)
         if not asked:
