@@ -38,6 +38,7 @@ def credentials(env: Mapping[str, str] = os.environ) -> dict:
             "slack_signing_secret": env["SLACK_SIGNING_SECRET"],
             "slack_channel": env.get("SLACK_CHANNEL"),
             "api_base_url": env.get("SLACK_API_BASE_URL"),
+            "redis_url": env.get("SLACK_REDIS_URL"),
         })
     return result
 

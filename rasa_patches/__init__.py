@@ -1,9 +1,11 @@
-"""The project's two changes to Rasa 3.6 internals, in one place, switched on by `apply()`.
+"""The project's changes to Rasa 3.6 internals, in one place, switched on by `apply()`.
 
 * reply_validation: action-server replies are checked with a JSON-schema validator built
   once (RemoteAction._validate_action_result); same verdicts, several times faster.
 * outage_answer: when the action server cannot be reached, the person still gets an answer
   (MessageProcessor._run_action wraps remote actions only).
+* resend_once: a message sent again with the same message id is answered from the stored
+  conversation instead of being handled twice (MessageProcessor.handle_message).
 
 `apply()` is called from one hook: importing policies/red_flag_policy.py, which every model
 of this project loads (config.yml), so the patches are in force in `rasa run`, `rasa shell`,
@@ -18,6 +20,8 @@ SUPPORTED_RASA = ("3.6.",)   # written against 3.6.21
 EXPECTED_PARAMETERS: Dict[str, Tuple[str, ...]] = {
     "RemoteAction._validate_action_result": ("self", "result"),
     "MessageProcessor._run_action": ("self", "action", "tracker", "output_channel", "nlg", "prediction"),
+    "MessageProcessor.handle_message": ("self", "message"),
+    "MessageProcessor._handle_message_with_tracker": ("self", "message", "tracker"),
 }
 _applied = False
 
@@ -33,6 +37,8 @@ def _targets() -> Dict[str, Callable]:
     return {
         "RemoteAction._validate_action_result": RemoteAction._validate_action_result,
         "MessageProcessor._run_action": MessageProcessor._run_action,
+        "MessageProcessor.handle_message": MessageProcessor.handle_message,
+        "MessageProcessor._handle_message_with_tracker": MessageProcessor._handle_message_with_tracker,
     }
 
 
@@ -52,13 +58,14 @@ def check_compatibility(version: str = None, targets: Dict[str, Callable] = None
 
 
 def apply() -> None:
-    """Checks, then installs both patches; a second call does nothing."""
+    """Checks, then installs the patches; a second call does nothing."""
     global _applied
     if _applied:
         return
     check_compatibility()
-    from rasa_patches import outage_answer, reply_validation
+    from rasa_patches import outage_answer, reply_validation, resend_once
 
     reply_validation.install()
     outage_answer.install()
+    resend_once.install()
     _applied = True
