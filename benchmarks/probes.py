@@ -8,7 +8,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import requests
 
@@ -85,17 +85,24 @@ def _converse(bot: Running, sender: str, turns: List[str]) -> None:
                       timeout=REQUEST_TIMEOUT)
 
 
-def tracker_endpoint_latency(bot: Running, turns: List[str], repeats: int) -> Dict[str, object]:
-    """GET /conversations/<id>/tracker: a tracker-store read plus serialisation."""
-    sender = f"bench-tracker-{uuid.uuid4().hex[:12]}"
-    _converse(bot, sender, turns)
+def timed_ms(request: Callable[[requests.Session], requests.Response], repeats: int) -> List[float]:
+    """Milliseconds of each of `repeats` calls of `request` on one session; fails on an HTTP error."""
     times = []
     with requests.Session() as session:
         for _ in range(repeats):
             start = time.perf_counter()
-            session.get(f"{bot.url}/conversations/{sender}/tracker",
-                        params={"token": bot.token}, timeout=30).raise_for_status()
+            response = request(session)
             times.append((time.perf_counter() - start) * 1000)
+            response.raise_for_status()
+    return times
+
+
+def tracker_endpoint_latency(bot: Running, turns: List[str], repeats: int) -> Dict[str, object]:
+    """GET /conversations/<id>/tracker: a tracker-store read plus serialisation."""
+    sender = f"bench-tracker-{uuid.uuid4().hex[:12]}"
+    _converse(bot, sender, turns)
+    times = timed_ms(lambda session: session.get(f"{bot.url}/conversations/{sender}/tracker",
+                                                 params={"token": bot.token}, timeout=30), repeats)
     return {"turns": len(turns), "p50": rounded(percentile(times, 50))}
 
 
@@ -113,14 +120,9 @@ def action_round_trip(bot: Running, scripts: Dict[str, List[str]], repeats: int)
                                params={"token": bot.token, "include_events": "ALL"}, timeout=30).json()
         body = json.dumps({"next_action": "action_extract_findings", "sender_id": sender,
                            "tracker": tracker, "domain": domain, "version": "3.6"})
-        times = []
-        with requests.Session() as session:
-            for _ in range(repeats):
-                start = time.perf_counter()
-                response = session.post(f"{bot.action_url}/webhook", data=body,
-                                        headers={"Content-Type": "application/json"}, timeout=30)
-                times.append((time.perf_counter() - start) * 1000)
-                response.raise_for_status()
+        times = timed_ms(lambda session: session.post(
+            f"{bot.action_url}/webhook", data=body, headers={"Content-Type": "application/json"}, timeout=30),
+            repeats)
         results[label] = {
             "user_turns": len(script),
             "events": len(tracker.get("events") or []),

@@ -78,7 +78,7 @@ def build_rows(targets: Sequence[Target], settings: "Settings") -> Tuple[List[st
         marks = ""
         if met is not None:
             checked = [t for t in targets if t.held_to_goals]
-            verdicts = ["yes" if met(t) else "NO" for t in checked]
+            verdicts = ["-" if value(t) is None else "yes" if met(t) else "NO" for t in checked]
             marks = verdicts[0] if len(checked) == 1 else ", ".join(
                 f"{t.name} {v}" for t, v in zip(checked, verdicts))
         rows.append([metric, *[_fmt(v) for v in values], *ratios, goal, marks])
@@ -93,7 +93,11 @@ def build_rows(targets: Sequence[Target], settings: "Settings") -> Tuple[List[st
         return met
 
     def messages_and_errors(load: str) -> Callable[[Target], Value]:
-        return lambda t: f"{figure(t, load, 'messages')} / {figure(t, load, 'errors')}"
+        def both(t: Target) -> Value:
+            if figure(t, load) is None:
+                return None
+            return f"{figure(t, load, 'messages')} / {figure(t, load, 'errors')}"
+        return both
 
     row("training time (s)", lambda t: t.train_s)
     row("start-up until /status (s)", lambda t: round(t.startup_s, 1),
@@ -280,9 +284,8 @@ def write_report(targets: Sequence[Target], settings: "Settings", meta: Dict[str
     ]
     lines += load_details(targets, settings)
     for target in targets:
-        if target.workload.vignettes:
-            recorded = figure(target, "scripts")
-            assert isinstance(recorded, list)
+        recorded = figure(target, "scripts")
+        if isinstance(recorded, list) and recorded and isinstance(recorded[0], dict):  # recorded here
             lines += [f"{target.name}'s recorded conversations (user turns; level reached): " + ", ".join(
                 f"{c['id']} ({len(c['turns'])}; {c['level']})" for c in recorded), ""]
     for target in targets:

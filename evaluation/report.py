@@ -73,7 +73,19 @@ def write_report(sections: Dict[str, dict], failures: Dict[str, str],
         for part, error in failures.items():
             lines += [f"### {part}", "", "```text", error.strip()[-3000:], "```", ""]
 
-    # ---- cross-validation
+    lines += cv_section(cv) + heldout_section(held, overlap) + triage_section(tri)
+    lines += ["## Method notes", "",
+              "- Held-out expectations were written from what each message means, before looking at the "
+              "bot's output; a finding counts as correct only when its name and value (yes/no/unsure) both match.",
+              "- Intent scores use the intent the bot acts on (after the FallbackClassifier); a message "
+              "below the fallback threshold counts as an error.",
+              "- A vignette that ends without a level counts as under-triage.",
+              "- The goals are reported, not enforced: `make eval` succeeds whether or not they are met.", ""]
+    return "\n".join(lines)
+
+
+def cv_section(cv: Optional[dict]) -> List[str]:
+    lines: List[str] = []
     lines += ["## 1. NLU cross-validation (5 folds on data/nlu.yml)", ""]
     if cv:
         lines += [f"`rasa test nlu --cross-validation --folds 5` ({cv['seconds'] / 60:.1f} min); "
@@ -94,8 +106,11 @@ def write_report(sections: Dict[str, dict], failures: Dict[str, str],
         lines.append("")
     else:
         lines += ["Not measured (see above).", ""]
+    return lines
 
-    # ---- held-out
+
+def heldout_section(held: Optional[dict], overlap: List[Tuple[str, str, float]]) -> List[str]:
+    lines: List[str] = []
     lines += ["## 2. Held-out messages (evaluation/heldout_messages.yml)", ""]
     if held:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(held["intent_counts"].items()))
@@ -143,8 +158,11 @@ def write_report(sections: Dict[str, dict], failures: Dict[str, str],
         lines.append("")
     else:
         lines += ["Not measured (see above).", ""]
+    return lines
 
-    # ---- triage
+
+def triage_section(tri: Optional[dict]) -> List[str]:
+    lines: List[str] = []
     lines += ["## 3. Triage on the clinical vignettes (tests/vignettes.yml)", ""]
     if tri:
         under_by = Counter(r["expected_level"] for r in tri["under"])
@@ -183,15 +201,7 @@ def write_report(sections: Dict[str, dict], failures: Dict[str, str],
         lines.append("")
     else:
         lines += ["Not measured (see above).", ""]
-
-    lines += ["## Method notes", "",
-              "- Held-out expectations were written from what each message means, before looking at the "
-              "bot's output; a finding counts as correct only when its name and value (yes/no/unsure) both match.",
-              "- Intent scores use the intent the bot acts on (after the FallbackClassifier); a message "
-              "below the fallback threshold counts as an error.",
-              "- A vignette that ends without a level counts as under-triage.",
-              "- The goals are reported, not enforced: `make eval` succeeds whether or not they are met.", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def confusion_png(path: Path, title: str, labels: List[str], pairs: List[Tuple[str, str]],
