@@ -51,14 +51,18 @@ train: $(RASA_MODEL)
 domain/questions.yml: triage/knowledge.yml scripts/build_question_responses.py
 	$(PY) -m scripts.build_question_responses $@
 
-$(RASA_MODEL): $(SPACY_MODEL)/meta.json config.yml domain/questions.yml $(wildcard domain/*.yml data/*.yml twitch_nlp/*.py policies/*.py)
+# So are the findings: their entities, slots and the form that asks them.
+domain/findings.yml: triage/knowledge.yml scripts/build_finding_slots.py
+	$(PY) -m scripts.build_finding_slots $@
+
+$(RASA_MODEL): $(SPACY_MODEL)/meta.json config.yml domain/questions.yml domain/findings.yml $(wildcard domain/*.yml data/*.yml twitch_nlp/*.py policies/*.py)
 	$(RASA) train --domain domain --fixed-model-name twitch-triage --out models
 
 # The widget's tests drive Debian's chromium with Playwright (never `playwright install`).
 browser:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-validate: $(VENV)/.installed domain/questions.yml
+validate: $(VENV)/.installed domain/questions.yml domain/findings.yml
 	$(PY) -m scripts.validate_data
 
 actions: install

@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, Restarted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.channel_capabilities import shows_custom_payloads
-from stores.erasable_sql_tracker_store import ERASE_ACTION
+from triage.vocabulary import ERASE_ACTION
 
 
 class ActionDeleteMyData(Action):
@@ -18,10 +18,7 @@ class ActionDeleteMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(
-            text="Done: I've deleted this conversation and everything you told me in it. "
-            "Nothing of it is kept. If you'd like a new check, tell me what your muscles are doing."
-        )
+        dispatcher.utter_message(response="utter_data_deleted")
         if shows_custom_payloads(tracker):
             dispatcher.utter_message(json_message={"conversation_deleted": True})  # the widget forgets too
         return [Restarted()]

@@ -6,8 +6,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.findings import details_from, findings_from
 from actions.channel_capabilities import shows_custom_payloads
+from actions.findings import details_from, findings_from
 from triage import engine
 from triage.card import build_card, card_as_text
 
@@ -24,10 +24,12 @@ class ActionGiveAssessment(Action):
             # someone else's warning sign in this very message: say so before the card
             dispatcher.utter_message(response="utter_other_person_needs_a_check")
         card = build_card(assessment, about=tracker.get_slot("about_person"))
-        for text in card_as_text(card):
+        texts = card_as_text(card)
+        for text in texts:
             dispatcher.utter_message(text=text)
         if shows_custom_payloads(tracker):
-            dispatcher.utter_message(json_message=card)  # the widget draws the card from this
+            # The widget draws the card from this, and leaves out the texts that repeat it.
+            dispatcher.utter_message(json_message={**card, "repeated_as_text": texts})
         dispatcher.utter_message(response="utter_offer_summary")
         events: List[EventType] = [
             SlotSet("triage_level", assessment.level),

@@ -5,7 +5,7 @@ requests the bot's own slot `grouped_answer`, never filled, with `asked_findings
 what the question covers and `question_group` choosing its wording.
 """
 
-from typing import Any, Dict, List, Optional, Text
+from typing import List, Optional, Text
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet

@@ -35,6 +35,7 @@ from tools.bot_client import BotClient
 from tools.cli import progress_log
 from tools.servers import RASA, ROOT, rasa_env, start_servers, stop_servers
 from tools.vignettes import load_vignettes, play_vignette
+from triage.engine import load_knowledge
 
 OUT = ROOT / "results" / "eval"
 CV_OUT = OUT / "cv"
@@ -49,11 +50,9 @@ NEAR_DUPLICATE = 0.85         # difflib ratio on normalised text
 LEVELS = ["emergency", "urgent", "soon", "self_care"]   # most urgent first
 URGENCY = {level: len(LEVELS) - i for i, level in enumerate(LEVELS)}  # emergency=4 .. self_care=1
 CAUSES = ["benign", "electrolyte", "thyroid", "neuromuscular"]
-FINDINGS = [
-    "emergency_signs", "weakness", "muscle_wasting", "speech_swallowing", "cramps", "tingling",
-    "palpitations", "thyroid_signs", "fluid_losses", "recent_med_change", "medical_history",
-    "triggers", "benign_pattern",
-]
+# The findings answered yes / no / unsure: every one the bot records except duration,
+# which is scored in days (DURATION_TOLERANCE).
+FINDINGS = [name for name in load_knowledge().findings if name != "duration"]
 VALUES = ("yes", "no", "unsure")
 DURATION_TOLERANCE = 0.25     # a duration counts as right within 25 % of the expected days
 

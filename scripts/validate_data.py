@@ -19,7 +19,9 @@ RASA = str(Path(sys.executable).with_name("rasa"))
 UNUSED = re.compile(r"UserWarning: The utterance '(utter_\w+)' is not used in any story or rule\.")
 SENT_BY_CODE = {"utter_action_server_unavailable",   # rasa_patches/outage_answer.py
                 "utter_other_person_needs_a_check",   # actions/give_assessment.py
-                "utter_offer_summary", "utter_nothing_to_summarise"}   # actions/give_assessment.py, doctor_summary.py
+                "utter_offer_summary", "utter_nothing_to_summarise",   # actions/give_assessment.py, doctor_summary.py
+                "utter_data_deleted",   # actions/delete_my_data.py
+                "utter_restart"}   # Rasa's action_restart
 
 
 def form_questions() -> set:

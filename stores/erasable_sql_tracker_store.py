@@ -19,9 +19,10 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from triage.vocabulary import ERASE_ACTION
+
 logger = logging.getLogger(__name__)
 
-ERASE_ACTION = "action_delete_my_data"
 SECONDS_PER_DAY = 24 * 60 * 60
 PURGE_INTERVAL_SECONDS = 60 * 60
 

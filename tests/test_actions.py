@@ -1,8 +1,9 @@
 """The Rasa actions as thin adapters: tracker in, engine applied, slots and messages out."""
 
 import pytest
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, Restarted, SlotSet
 
+from actions.delete_my_data import ActionDeleteMyData
 from actions.extract_findings import ActionExtractFindings
 from actions.give_assessment import ActionGiveAssessment
 from actions.triage_form import ValidateTriageForm
@@ -123,6 +124,9 @@ async def test_assessment_sets_the_contract_slots_and_sends_the_card(make_tracke
     assert "not a diagnosis" in texts
     cards = [message["custom"] for message in dispatcher.messages if message.get("custom")]
     assert cards and cards[0]["level"] == "soon" and cards[0]["safety_net"]
+    # The card names the texts that repeat it, so a widget that draws it can leave them out.
+    sent_texts = [message["text"] for message in dispatcher.messages if message.get("text")]
+    assert cards[0]["repeated_as_text"] and set(cards[0]["repeated_as_text"]) <= set(sent_texts)
 
 
 async def test_assessment_mid_form_closes_the_form(make_tracker, dispatcher, domain):
@@ -135,6 +139,13 @@ async def test_shell_gets_text_only(make_tracker, dispatcher, domain):
     tracker = make_tracker(slots=ALL_CLEAR, channel="cmdline")
     await ActionGiveAssessment().run(dispatcher, tracker, domain)
     assert not any(message.get("custom") for message in dispatcher.messages)
+
+
+async def test_delete_my_data_says_so_in_the_domain_wording_and_tells_the_widget(make_tracker, dispatcher, domain):
+    events = await ActionDeleteMyData().run(dispatcher, make_tracker(), domain)
+    assert events == [Restarted()]
+    assert [message["response"] for message in dispatcher.messages if message.get("response")] == ["utter_data_deleted"]
+    assert {"conversation_deleted": True} in [message.get("custom") for message in dispatcher.messages]
 
 
 async def test_assessment_never_says_what_someone_has(make_tracker, dispatcher, domain):

@@ -40,6 +40,7 @@ from triage.engine import (
     most_cautious,
     next_question,
 )
+from triage.vocabulary import CAUSES, CONTRACT_FINDINGS, LEVELS
 from twitch_nlp.finding_extractor import entities_from_doc
 from twitch_nlp.duration import NUMBER_WORDS, duration_in_days
 from twitch_nlp.lexicon import GAP, load_lexicon
@@ -48,16 +49,9 @@ from twitch_nlp.pipeline import build_pipeline
 KB = load_knowledge()
 LEXICON = load_lexicon()
 
-# ---- the fixed vocabularies, from the contract (shared/triage-contract.md) ----------
+# ---- the fixed vocabularies, from the contract (triage/vocabulary.py) ---------------
 
-LEVELS = ("emergency", "urgent", "soon", "self_care")  # most urgent first
 RANK = {level: len(LEVELS) - i for i, level in enumerate(LEVELS)}
-CAUSES = {"benign", "electrolyte", "thyroid", "neuromuscular"}
-CONTRACT_FINDINGS = {
-    "emergency_signs", "weakness", "muscle_wasting", "speech_swallowing", "cramps",
-    "tingling", "palpitations", "thyroid_signs", "fluid_losses", "recent_med_change",
-    "medical_history", "duration", "triggers",
-}
 # Findings the engine knows but never asks: filled only from what the person says.
 FINDINGS = set(KB.findings)
 ASKED = set(KB.asked_findings())
@@ -75,9 +69,9 @@ CONCERN = {"no": 0, "short": 0, "unsure": 1, "yes": 2, "long": 2}
 def test_vocabularies_are_what_the_properties_assume():
     """The properties below rely on these; if knowledge.yml changes, revisit them."""
     assert list(KB.levels) == list(LEVELS)
-    assert set(KB.causes) == CAUSES
-    assert CONTRACT_FINDINGS <= ASKED <= FINDINGS
-    assert FINDINGS - CONTRACT_FINDINGS == {"benign_pattern"}
+    assert set(KB.causes) == set(CAUSES)
+    assert set(CONTRACT_FINDINGS) <= ASKED <= FINDINGS
+    assert FINDINGS - set(CONTRACT_FINDINGS) == {"benign_pattern"}
     assert set(RED_FLAGS) == {"emergency_signs", "weakness", "speech_swallowing"}
     assert set(RED_FLAGS) == set(KB.red_flags())
     for name in FINDINGS:
@@ -344,7 +338,7 @@ def answered(findings):
 
 def check_assessment(result, findings) -> None:
     assert result.level in LEVELS
-    assert set(result.causes) <= CAUSES
+    assert set(result.causes) <= set(CAUSES)
     assert len(result.causes) == len(set(result.causes)), result.causes
     if result.level != "emergency":
         assert result.causes, result  # contract: empty only at emergency

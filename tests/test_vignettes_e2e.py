@@ -10,25 +10,8 @@ import pytest
 
 from tools.bot_client import BotClient
 from tools.vignettes import load_vignettes, play_vignette
+from triage.vocabulary import CAUSES, CONTRACT_FINDINGS, LEVELS
 
-# shared/triage-contract.md, section 3 (finding vocabulary) and section 2 (slots).
-CONTRACT_FINDINGS = {
-    "emergency_signs",
-    "weakness",
-    "muscle_wasting",
-    "speech_swallowing",
-    "cramps",
-    "tingling",
-    "palpitations",
-    "thyroid_signs",
-    "fluid_losses",
-    "recent_med_change",
-    "medical_history",
-    "duration",
-    "triggers",
-}
-LEVELS = ["emergency", "urgent", "soon", "self_care"]  # most urgent first
-CAUSES = {"benign", "electrolyte", "thyroid", "neuromuscular"}
 URGENCY = {level: len(LEVELS) - i for i, level in enumerate(LEVELS)}
 
 

@@ -396,31 +396,15 @@
 
   // ---- the bot's reply -------------------------------------------------------------------
 
-  function normalise(text) {
-    return String(text).replace(/\s+/g, " ").trim().toLowerCase();
-  }
-
-  // The bot also sends the card's content as text messages (for text-only channels).
-  // A text of the same reply that repeats the card is left out: the card shows it.
-  function cardPhrases(card) {
-    var phrases = [str(card.advice), str(card.disclaimer)];
-    (Array.isArray(card.likely_causes) ? card.likely_causes : []).forEach(function (c) {
-      if (c) phrases.push(str(c.summary));
+  // The bot also sends the card's content as text messages, for text-only channels, and
+  // lists them in the card (`repeated_as_text`): those are left out, the card shows them.
+  // The REST channel delivers each paragraph of a text as a message of its own.
+  function textsOfCard(card) {
+    var paragraphs = [];
+    strings(card.repeated_as_text).forEach(function (text) {
+      text.split("\n\n").forEach(function (p) { paragraphs.push(p.trim()); });
     });
-    ["why", "reassuring", "next_steps", "self_care_steps"].forEach(function (key) {
-      phrases = phrases.concat(strings(card[key]));
-    });
-    (Array.isArray(card.safety_net) ? card.safety_net : []).forEach(function (n) {
-      if (n) phrases = phrases.concat(strings(n.signs));
-    });
-    return phrases.map(normalise).filter(function (p) { return p.length >= 16; });
-  }
-
-  function repeatsCard(text, card, phrases) {
-    var t = normalise(text);
-    var titleAt = str(card.title) ? t.indexOf(normalise(card.title)) : -1;
-    if (titleAt !== -1 && titleAt <= 3) return true; // "🟢 Self-care first. ..."
-    return phrases.some(function (p) { return t.indexOf(p) !== -1; });
+    return paragraphs;
   }
 
   function cleanButtons(buttons) {
@@ -438,7 +422,7 @@
     var card = null, summary = null;
     messages.forEach(function (m) { if (m && isCard(m.custom)) card = m.custom; });
     messages.forEach(function (m) { if (m && isSummary(m.custom)) summary = m.custom.text; });
-    var phrases = card ? cardPhrases(card) : [];
+    var cardTexts = card ? textsOfCard(card) : [];
     var first = null;
     messages.forEach(function (m) {
       if (!m || typeof m !== "object") return;
@@ -448,7 +432,7 @@
       } else if (isSummary(m.custom)) {
         node = add({ who: "summary", text: m.custom.text });
       } else if (typeof m.text === "string" && m.text) {
-        if (card && repeatsCard(m.text, card, phrases)) return;
+        if (cardTexts.indexOf(m.text.trim()) !== -1) return;
         if (summary !== null && m.text === summary) return;   // shown as the summary block
         var buttons = cleanButtons(m.buttons);
         var item = { who: "bot", text: m.text };
@@ -557,7 +541,7 @@
     state.items = [];
     while (log.firstChild) log.removeChild(log.firstChild);
     saveState();
-    send("/start_over");
+    send("/restart");   // Rasa's built-in restart
     input.focus();
   }
 
