@@ -15,11 +15,13 @@ export RASA_PORT ?= 5005
 export ACTION_SERVER_PORT ?= 5055
 export TRACKER_DB ?= conversations.db
 
-.PHONY: help install browser train chat serve actions validate test test-unit test-stories eval eval-blind bench bench-quick soak telegram-webhook clean
+.PHONY: help install browser services train chat serve serve-cluster actions validate test test-unit test-stories eval eval-blind bench bench-quick soak telegram-webhook clean
 
 help:
 	@echo "make chat     talk to the assistant in this terminal (installs and trains if needed)"
 	@echo "make serve    Rasa server (REST channel, HTTP API with RASA_AUTH_TOKEN) + action server"
+	@echo "make serve-cluster  RASA_PROCESSES Rasa processes behind HAProxy on PostgreSQL and Redis (README, Deployment)"
+	@echo "make services install (Debian packages) and start PostgreSQL, Redis, HAProxy, supervisor if missing"
 	@echo "make test     validate data, train, run the unit, story and end-to-end tests"
 	@echo "make eval     evaluation report: NLU cross-validation, held-out messages, vignette triage"
 	@echo "make eval-blind  the blind set: triage accuracy, red flags per class, other people's symptoms (~4 min)"
@@ -93,6 +95,17 @@ serve: train
 	    $${RASA_JWT_SECRET:+--jwt-secret "$$RASA_JWT_SECRET" --jwt-method HS256} \
 	    $${WIDGET_CORS_ORIGINS:+--cors $$WIDGET_CORS_ORIGINS}
 
+# The cluster: supervisord runs RASA_PROCESSES (default 2) `rasa run` processes and
+# ACTION_SERVERS (default 1) action servers behind HAProxy on RASA_PORT; conversations in
+# PostgreSQL, the lock in Redis (deploy/). Ctrl-C or SIGTERM stops all of it.
+serve-cluster: train services
+	@$(PY) -m deploy.cluster
+
+# PostgreSQL, Redis, HAProxy and supervisor: a quick check where they run, otherwise
+# installed from Debian's packages and started (scripts/services.sh).
+services:
+	@bash scripts/services.sh
+
 telegram-webhook: install
 	$(PY) -m channels.telegram
 
@@ -103,7 +116,7 @@ test-stories: train
 	$(RASA) test core --model $(RASA_MODEL) --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out results/stories
 
-test: validate train browser
+test: validate train browser services
 	$(PY) -m pytest
 	$(MAKE) test-stories
 

@@ -17,6 +17,7 @@ Ctrl-C or SIGTERM stops everything this started. README, "Deployment".
 import os
 import secrets
 import signal
+import socket
 import string
 import subprocess
 import sys
@@ -83,6 +84,16 @@ class Cluster:
         """The process id of one program ("rasa-1", "actions-1", "haproxy"); 0 if down."""
         return int(self.supervisorctl("pid", program).strip() or 0)
 
+    def balancer_statistics(self) -> List[Dict[str, str]]:
+        """HAProxy's "show stat": one row per frontend, backend and server."""
+        with socket.socket(socket.AF_UNIX) as connection:
+            connection.connect(str(self.settings.run_dir / "haproxy.sock"))
+            connection.sendall(b"show stat\n")
+            raw = b"".join(iter(lambda: connection.recv(65536), b""))
+        header, *rows = raw.decode().lstrip("# ").splitlines()
+        names = header.split(",")
+        return [dict(zip(names, row.split(","))) for row in rows if row]
+
     def process_urls(self) -> List[str]:
         return [f"http://127.0.0.1:{port}" for port in self.settings.rasa_ports]
 
@@ -135,7 +146,7 @@ def write_configuration(settings: ClusterSettings) -> Path:
     env = process_environment(settings)
 
     haproxy = string.Template(HAPROXY_TEMPLATE.read_text()).substitute(
-        bind_address=settings.bind_address, port=settings.port,
+        bind_address=settings.bind_address, port=settings.port, run_dir=run_dir,
         action_port=settings.action_balancer_port,
         rasa_servers="\n".join(f"    server rasa-{i} 127.0.0.1:{port} check"
                                for i, port in enumerate(settings.rasa_ports, 1)),

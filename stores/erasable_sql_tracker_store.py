@@ -8,6 +8,13 @@ the erased rows unreadable in the file too, not just unlisted.
 SQLite runs in write-ahead-log mode with `synchronous=NORMAL` over pooled connections:
 a save no longer waits for several fsyncs, and a killed server process still loses no
 committed turn (only a power cut could drop the latest turns).
+
+On PostgreSQL (the cluster) each process keeps a bounded pool of connections. Several
+processes share the database, so the hourly clean-up takes a PostgreSQL advisory lock:
+one process at a time does it. PostgreSQL has no secure delete: a deleted row stays in
+the table's file until the file is rewritten. Each erasure leaves a mark in
+`erasures_pending`, and the clean-up rewrites the events table (VACUUM FULL) when it
+finds one, so the text leaves the database files within the clean-up interval.
 """
 
 import logging
@@ -25,13 +32,27 @@ logger = logging.getLogger(__name__)
 
 SECONDS_PER_DAY = 24 * 60 * 60
 PURGE_INTERVAL_SECONDS = 60 * 60
+CLEAN_UP_LOCK_ID = 0x7477_6974  # any number the processes agree on ("twit")
 
 
 class ErasableSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, *args: Any, retention_days: Optional[float] = 30, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        retention_days: Optional[float] = 30,
+        pool_size: int = 4,
+        max_overflow: int = 4,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             self._reuse_sqlite_connections()
+        elif self.engine.dialect.name == "postgresql":
+            self._bound_postgresql_pool(int(pool_size), int(max_overflow))
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql(
+                    "CREATE TABLE IF NOT EXISTS erasures_pending (erased_at double precision)"
+                )
         self.retention_seconds = float(retention_days) * SECONDS_PER_DAY if retention_days else None
         self._last_purge = 0.0
         self.purge_expired()
@@ -46,6 +67,14 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             connect_args={"check_same_thread": False},
         )
         sa.event.listen(self.engine, "connect", _configure_sqlite)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    def _bound_postgresql_pool(self, pool_size: int, max_overflow: int) -> None:
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(
+            url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
+        )
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -64,14 +93,31 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
                 .filter(self.SQLEvent.sender_id == sender_id)
                 .delete(synchronize_session=False)
             )
+            if self.engine.dialect.name == "postgresql":
+                session.execute(sa.text("INSERT INTO erasures_pending VALUES (:now)"), {"now": time.time()})
             session.commit()
         self._drop_old_page_copies()
         logger.info("Erased a conversation on request (%d events).", erased)
         return erased
 
     def purge_expired(self, now: Optional[float] = None) -> int:
-        """Deletes conversations whose latest event is older than the retention period."""
+        """Deletes conversations whose latest event is older than the retention period,
+        then (PostgreSQL) rewrites the table if anything was erased. Returns the number of
+        events deleted; 0 when another process is doing this at the same moment."""
         self._last_purge = time.time()
+        if self.engine.dialect.name != "postgresql":
+            return self._delete_expired(now)
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if not connection.execute(sa.text("SELECT pg_try_advisory_lock(:id)"), {"id": CLEAN_UP_LOCK_ID}).scalar():
+                return 0
+            try:
+                purged = self._delete_expired(now)
+                self._rewrite_after_erasures(connection)
+                return purged
+            finally:
+                connection.execute(sa.text("SELECT pg_advisory_unlock(:id)"), {"id": CLEAN_UP_LOCK_ID})
+
+    def _delete_expired(self, now: Optional[float]) -> int:
         if not self.retention_seconds:
             return 0
         cutoff = (now or time.time()) - self.retention_seconds
@@ -90,8 +136,22 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         if purged:
             self._drop_old_page_copies()
             logger.info("Deleted %d events of conversations past the retention period.", purged)
+            if self.engine.dialect.name == "postgresql":
+                with self.session_scope() as session:
+                    session.execute(sa.text("INSERT INTO erasures_pending VALUES (:now)"), {"now": time.time()})
+                    session.commit()
         return purged
 
+    def _rewrite_after_erasures(self, connection: Any) -> None:
+        """VACUUM FULL writes the events table into a new file and removes the old one,
+        so deleted conversations are gone from the table's files, not just unlisted.
+        It locks the table for the rewrite (milliseconds per thousand events)."""
+        pending = connection.execute(sa.text("SELECT max(erased_at) FROM erasures_pending")).scalar()
+        if pending is None:
+            return
+        connection.exec_driver_sql(f"VACUUM FULL {self.SQLEvent.__tablename__}")
+        connection.execute(sa.text("DELETE FROM erasures_pending WHERE erased_at <= :at"), {"at": pending})
+        logger.info("Rewrote the events table after erasures.")
 
     def _drop_old_page_copies(self) -> None:
         """Empties SQLite's write-ahead log, which still holds the erased rows' old pages."""

@@ -15,17 +15,17 @@ class BotClient:
     token: Optional[str] = None
     timeout: float = TIMEOUT
 
-    def post(self, sender: str, text: str) -> requests.Response:
-        """Posts one message to the REST channel, whatever the answer (for tests of errors)."""
-        return requests.post(
-            f"{self.url.rstrip('/')}/webhooks/rest/webhook",
-            json={"sender": sender, "message": text},
-            timeout=self.timeout,
-        )
+    def post(self, sender: str, text: str, message_id: Optional[str] = None) -> requests.Response:
+        """Posts one message to the REST channel, whatever the answer (for tests of errors).
+        With `message_id`, sending it again is answered without being handled twice."""
+        body = {"sender": sender, "message": text}
+        if message_id is not None:
+            body["message_id"] = message_id
+        return requests.post(f"{self.url.rstrip('/')}/webhooks/rest/webhook", json=body, timeout=self.timeout)
 
-    def send(self, sender: str, text: str) -> List[dict]:
+    def send(self, sender: str, text: str, message_id: Optional[str] = None) -> List[dict]:
         """Posts one message to the REST channel; returns the bot's messages."""
-        response = self.post(sender, text)
+        response = self.post(sender, text, message_id)
         response.raise_for_status()
         return response.json() or []
 
