@@ -25,16 +25,19 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import sqlalchemy as sa
+
 from benchmarks import probes
 from benchmarks.load import scripted_load
 from benchmarks.report import build_rows, write_report
 from benchmarks.stock_bot import STOCK_WORKLOAD, stock, train_stock
-from benchmarks.targets import Running, Target, our_workload, ours
+from benchmarks.targets import Running, Target, cluster, our_workload, ours
 from tools.bot_client import BotClient
 from tools.cli import progress_log, stop_on_sigterm
 from tools.process_figures import machine_load, process_memory
@@ -51,7 +54,8 @@ class Settings:
     quick: bool = False
     messages: int = 200  # per load run at most
     seconds: float = 60  # per load run at most
-    users: List[int] = field(default_factory=lambda: [1, 20])  # one load run per count
+    users: List[int] = field(default_factory=lambda: [1, 20, 50])  # one load run per count
+    cluster_processes: List[int] = field(default_factory=lambda: [1, 2, 3])  # one cluster each
     long_turns: int = 30
     long_repeats: int = 3
     vignettes: int = 10  # recorded for our conversations
@@ -62,7 +66,8 @@ class Settings:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> "Settings":
         if args.quick:  # serves the trained model rather than timing a training
-            return cls(quick=True, messages=40, seconds=20, long_repeats=1, vignettes=3,
+            return cls(quick=True, messages=40, seconds=20, users=[1, 20], cluster_processes=[2],
+                       long_repeats=1, vignettes=3,
                        parse_repeats=5, action_repeats=10, train_ours=False)
         return cls(train_ours=not args.no_train)
 
@@ -78,7 +83,8 @@ def train_ours(tmp: Path, group: ProcessGroup) -> Tuple[Path, float]:
     return out / "bench.tar.gz", seconds
 
 
-def make_targets(args: argparse.Namespace, settings: Settings, tmp: Path, group: ProcessGroup) -> List[Target]:
+def make_targets(args: argparse.Namespace, settings: Settings, tmp: Path, group: ProcessGroup,
+                 database: str) -> List[Target]:
     """Trains one after the other (so they do not compete for the CPUs); the baseline first."""
     if args.stock_model:
         stock_model, stock_train = Path(args.stock_model), None
@@ -94,10 +100,17 @@ def make_targets(args: argparse.Namespace, settings: Settings, tmp: Path, group:
         our_model, our_train = MODEL, None
         if not our_model.exists():
             raise RuntimeError(f"{our_model} is missing: run `make train` first")
+    ours_workload = our_workload(settings.vignettes)
     return [
         Target("stock", "stock (moodbot)", stock(tmp, stock_model, group), STOCK_WORKLOAD, train_s=stock_train),
-        Target("ours", "ours", ours(our_model, tmp / "ours", group), our_workload(settings.vignettes), train_s=our_train,
-               held_to_goals=True, profile_model=our_model),
+        Target("ours", "ours, 1 process", ours(our_model, tmp / "ours", group), ours_workload, train_s=our_train,
+               profile_model=our_model),
+    ] + [
+        # The same recorded conversations as the single process (the workload is shared).
+        Target(f"cluster{n}", f"cluster, {n} process{'es' if n > 1 else ''}",
+               cluster(n, our_model, tmp / f"cluster{n}", database), ours_workload,
+               held_to_goals=n == 2, users=[u for u in settings.users if u > 1])
+        for n in settings.cluster_processes
     ]
 
 
@@ -206,6 +219,28 @@ def report(targets: Sequence[Target], settings: Settings, meta: Dict[str, object
     print(f"Full report: {OUT_DIR / 'report.md'}")
 
 
+# ---- the clusters' PostgreSQL database ------------------------------------------------
+
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+def create_database() -> str:
+    """A fresh database for this run's clusters (`make services` provides PostgreSQL)."""
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    admin.dispose()
+    return name
+
+
+def drop_database(name: str) -> None:
+    admin = sa.create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.dispose()
+
+
 # ---- main ---------------------------------------------------------------------------
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
@@ -229,8 +264,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                                "machine": f"{os.cpu_count()} CPUs, {platform.python_version()}",
                                "rasa": version("rasa")}
     targets: List[Target] = []
+    database = create_database()
     try:
-        targets = make_targets(args, settings, tmp, group)
+        targets = make_targets(args, settings, tmp, group, database)
         start(targets)
         measure(targets, settings, tmp, group)
         meta["load_after"] = machine_load(group.pids)
@@ -243,6 +279,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for target in targets:
             target.down()
         group.stop()
+        drop_database(database)
         if args.keep:
             log(f"scratch directory kept: {tmp}")
         else:

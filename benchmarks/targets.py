@@ -3,11 +3,13 @@ token, and stops; and the workload it is measured with (our assistant's or the s
 moodbot's). benchmarks/benchmark.py measures every target the same way, side by side."""
 
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
-from tools.servers import ProcessGroup, RasaServer, start_servers, stop_servers
+from deploy.cluster import ClusterSettings, start_cluster
+from tools.servers import ProcessGroup, RasaServer, free_port, start_servers, stop_servers
 
 
 @dataclass
@@ -100,5 +102,26 @@ def ours(model: Path, workdir: Path, group: ProcessGroup) -> Callable[[], Runnin
         return Running(server.url, server.token, lambda: stop_servers(server),
                        pids={"rasa": server.rasa.pid, "actions": server.actions.pid},
                        action_url=server.action_url)
+
+    return start
+
+
+# ---- the cluster: `processes` Rasa processes behind HAProxy, PostgreSQL and Redis ------------
+
+def cluster(processes: int, model: Path, workdir: Path, database: str) -> Callable[[], Running]:
+    """Starts deploy/cluster.py's cluster (one action server) on free ports, storing in
+    `database`, which the caller creates and drops."""
+
+    def start() -> Running:
+        settings = ClusterSettings(
+            run_dir=workdir, port=free_port(), bind_address="127.0.0.1",
+            rasa_ports=[free_port() for _ in range(processes)], action_ports=[free_port()],
+            action_balancer_port=free_port(), auth_token=uuid.uuid4().hex, model=model,
+            environment={"CLUSTER_DB": database},
+        )
+        running = start_cluster(settings)
+        pids = {f"rasa-{i}": running.pid(f"rasa-{i}") for i in range(1, processes + 1)}
+        pids["actions"] = running.pid("actions-1")
+        return Running(running.url, running.token or "", running.stop, pids=pids)
 
     return start

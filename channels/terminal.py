@@ -12,6 +12,7 @@ widget does, so it is the same bot and the same contract.
 import argparse
 import os
 import sys
+import time
 import uuid
 from typing import List, Optional, Sequence, Tuple
 
@@ -43,8 +44,17 @@ class Terminal:
         self.buttons: List[dict] = []
 
     def send(self, text: str) -> List[dict]:
-        response = requests.post(f"{self.url}/webhooks/rest/webhook",
-                                 json={"sender": self.sender, "message": text}, timeout=TIMEOUT)
+        # Sent again once, with the same id, if the first try is cut off: stored once.
+        body = {"sender": self.sender, "message": text, "message_id": uuid.uuid4().hex}
+        for retry in (False, True):
+            try:
+                response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=TIMEOUT)
+                if response.status_code < 500 or retry:
+                    break
+            except requests.ConnectionError:
+                if retry:
+                    raise
+            time.sleep(1)
         response.raise_for_status()
         return response.json() or []
 

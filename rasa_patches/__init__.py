@@ -4,6 +4,8 @@
   once (RemoteAction._validate_action_result); same verdicts, several times faster.
 * outage_answer: when the action server cannot be reached, the person still gets an answer
   (MessageProcessor._run_action wraps remote actions only).
+* lean_action_calls: an action-server call carries the events of the current turn only
+  (RemoteAction._action_call_format), so its cost does not grow with the conversation.
 * resend_once: a message sent again with the same message id is answered from the stored
   conversation instead of being handled twice (MessageProcessor.handle_message).
 
@@ -20,6 +22,7 @@ SUPPORTED_RASA = ("3.6.",)   # written against 3.6.21
 EXPECTED_PARAMETERS: Dict[str, Tuple[str, ...]] = {
     "RemoteAction._validate_action_result": ("self", "result"),
     "MessageProcessor._run_action": ("self", "action", "tracker", "output_channel", "nlg", "prediction"),
+    "RemoteAction._action_call_format": ("self", "tracker", "domain"),
     "MessageProcessor.handle_message": ("self", "message"),
     "MessageProcessor._handle_message_with_tracker": ("self", "message", "tracker"),
 }
@@ -37,6 +40,7 @@ def _targets() -> Dict[str, Callable]:
     return {
         "RemoteAction._validate_action_result": RemoteAction._validate_action_result,
         "MessageProcessor._run_action": MessageProcessor._run_action,
+        "RemoteAction._action_call_format": RemoteAction._action_call_format,
         "MessageProcessor.handle_message": MessageProcessor.handle_message,
         "MessageProcessor._handle_message_with_tracker": MessageProcessor._handle_message_with_tracker,
     }
@@ -63,9 +67,10 @@ def apply() -> None:
     if _applied:
         return
     check_compatibility()
-    from rasa_patches import outage_answer, reply_validation, resend_once
+    from rasa_patches import lean_action_calls, outage_answer, reply_validation, resend_once
 
     reply_validation.install()
+    lean_action_calls.install()
     outage_answer.install()
     resend_once.install()
     _applied = True

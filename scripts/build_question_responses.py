@@ -25,11 +25,13 @@ YES_NO_BUTTONS = [
     {"title": "No", "payload": "/deny"},
     {"title": "Not sure", "payload": "/unsure"},
 ]
-# Durations as days, which the knowledge file's threshold turns into short or long.
+# Durations as days, which the knowledge file's threshold turns into short or long. Plain
+# words, not `/intent{"entity": ...}`: Rasa reads braces in a response as slot
+# placeholders and logs an error with every duration question.
 DURATION_BUTTONS = [
-    {"title": "A few days", "payload": '/describe_symptoms{"duration": "4"}'},
-    {"title": "1 to 3 weeks", "payload": '/describe_symptoms{"duration": "14"}'},
-    {"title": "A month or more", "payload": '/describe_symptoms{"duration": "45"}'},
+    {"title": "A few days", "payload": "for 4 days"},
+    {"title": "1 to 3 weeks", "payload": "for 14 days"},
+    {"title": "A month or more", "payload": "for 45 days"},
     {"title": "Not sure", "payload": "/unsure"},
 ]
 

@@ -17,13 +17,15 @@ the table's file until the file is rewritten. Each erasure leaves a mark in
 finds one, so the text leaves the database files within the clean-up interval.
 """
 
+import json
 import logging
 import time
-from typing import Any, Optional, Text
+from typing import Any, Dict, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from triage.vocabulary import ERASE_ACTION
@@ -73,7 +75,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         self.engine = sa.create_engine(
-            url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
+            url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=3600,
         )
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
@@ -81,9 +83,26 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         if erasure_requested(tracker):
             self.erase(tracker.sender_id)
             return
-        await super().save(tracker)
+        await self.stream_events(tracker)
+        # One multi-row INSERT instead of an ORM object per event (as Rasa's save does).
+        with self.session_scope() as session:
+            rows = [_row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
         if time.time() - self._last_purge > PURGE_INTERVAL_SECONDS:
             self.purge_expired()
+
+    async def _retrieve(
+        self, sender_id: Text, fetch_events_from_all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
+        # Only the data column: Rasa's query builds an ORM object per event first.
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+            events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+        if not (self.domain and events):
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
 
     def erase(self, sender_id: Text) -> int:
         """Deletes every event of one conversation, in all its sessions."""
@@ -168,6 +187,18 @@ def erasure_requested(tracker: DialogueStateTracker) -> bool:
         if isinstance(event, ActionExecuted) and event.action_name == ERASE_ACTION:
             return True
     return False
+
+
+def _row(sender_id: Text, event: Event) -> Dict[Text, Any]:
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

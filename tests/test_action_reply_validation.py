@@ -65,3 +65,43 @@ def test_an_outage_is_recognised_by_its_exception_not_its_words():
     assert outage_answer.is_unreachable(raised_while_handling(aiohttp.ClientConnectionError("refused")))
     assert not outage_answer.is_unreachable(raised_while_handling(ValueError("a bug")))
     assert not outage_answer.is_unreachable(RasaException("Couldn't connect to the server"))
+
+
+# ---- lean action calls and resent messages -------------------------------------------------
+
+def conversation_of(*events):
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("someone", slots=[])
+    for event in events:
+        tracker.update(event)
+    return tracker
+
+
+def test_an_action_call_carries_this_turns_events_and_the_full_state():
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+
+    tracker = conversation_of(
+        UserUttered("my calf twitches"), ActionExecuted("triage_form"), BotUttered("Any chest pain?"),
+        ActionExecuted("action_listen"), UserUttered("no"), SlotSet("emergency_signs", "no"),
+    )
+    call = RemoteAction("action_extract_findings", None)._action_call_format(tracker, Domain.empty())
+    assert [event["event"] for event in call["tracker"]["events"]] == ["user", "slot"]
+    assert call["tracker"]["latest_message"]["text"] == "no"
+    summary = RemoteAction("action_doctor_summary", None)._action_call_format(tracker, Domain.empty())
+    assert len(summary["tracker"]["events"]) == len(tracker.events)  # it quotes the whole conversation
+
+
+def test_a_resent_message_is_answered_from_the_stored_replies():
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+    from rasa_patches.resend_once import replies_to
+
+    tracker = conversation_of(
+        UserUttered("my calf twitches", message_id="m1"), BotUttered("Any chest pain?", {"buttons": [{"title": "No"}]}),
+        ActionExecuted("action_listen"), UserUttered("no", message_id="m2"), BotUttered("Any weakness?"),
+    )
+    assert replies_to(tracker, "m1") == [{"text": "Any chest pain?", "buttons": [{"title": "No"}]}]
+    assert replies_to(tracker, "m2") == [{"text": "Any weakness?"}]
+    assert replies_to(tracker, "m3") is None

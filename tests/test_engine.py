@@ -539,7 +539,7 @@ def test_red_flags_still_asked_at_soon():
 @pytest.mark.parametrize("known", [
     {"thyroid_signs": "yes"},
     {"thyroid_signs": "yes", "medical_history": "yes"},
-    {"fluid_losses": "yes", "tingling": "yes"},
+    {"tingling": "yes"},
 ])
 def test_both_halves_of_a_combination_are_asked_even_when_neither_alone_changes_the_advice(known):
     """Cramps with palpitations call for 'urgent'. Once another finding already gives
@@ -553,6 +553,17 @@ def test_both_halves_of_a_combination_are_asked_even_when_neither_alone_changes_
         findings[question] = "yes" if question in ("cramps", "palpitations") else "no"
     assert {"cramps", "palpitations"} <= set(asked)
     assert assess(findings).level == "urgent"
+
+
+def test_half_of_a_combination_is_not_asked_when_the_other_half_alone_decides():
+    """With fluid losses, palpitations alone are urgent (F2): cramps cannot change that, so
+    they are not asked once palpitations are denied (found by tests/test_properties.py)."""
+    findings = {name: "no" for name in ("emergency_signs", "weakness", "speech_swallowing", "muscle_wasting",
+                                        "palpitations", "thyroid_signs", "tingling", "recent_med_change",
+                                        "medical_history", "triggers")}
+    findings.update(fluid_losses="yes", duration="short")
+    assert next_question(findings) is None
+    assert next_question({k: v for k, v in findings.items() if k != "palpitations"}) == "palpitations"
 
 
 def test_every_question_could_change_the_advice():

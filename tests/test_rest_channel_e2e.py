@@ -29,6 +29,10 @@ CASES = [
     ("malformed JSON", b"{not json", 400, False),
     ("invalid UTF-8", b'{"sender": "x", "message": "\xff\xfe"}', 400, False),
     ("a JSON array", b"[1, 2]", 400, False),
+    ("message id is a list", {"message": "hi", "message_id": ["m1"]}, 400, False),
+    ("message id empty", {"message": "hi", "message_id": ""}, 400, False),
+    ("message id with a control character", {"message": "hi", "message_id": "m\x001"}, 400, False),
+    ("message id given", {"message": "my calf twitches", "message_id": "m-1"}, 200, True),
 ]
 
 
@@ -69,3 +73,16 @@ def test_the_api_refuses_requests_without_the_token(rasa_server):
     assert requests.get(f"{rasa_server.url}/conversations/{sender}/tracker?token=wrong", timeout=30).status_code == 401
     ok = requests.get(f"{rasa_server.url}/conversations/{sender}/tracker?token={rasa_server.token}", timeout=30)
     assert ok.status_code == 200
+
+
+@pytest.mark.e2e
+def test_a_message_resent_with_its_id_is_stored_once_and_gets_the_same_answer(rasa_server):
+    from tools.bot_client import BotClient
+
+    bot, sender = BotClient(rasa_server.url, rasa_server.token), f"resend-{uuid.uuid4().hex}"
+    first = bot.send(sender, "my calves twitch since a week", message_id="a1")
+    assert bot.send(sender, "my calves twitch since a week", message_id="a1") == first
+    second = bot.send(sender, "no", message_id="a2")
+    assert bot.send(sender, "no", message_id="a2") == second
+    texts = [event["text"] for event in bot.tracker(sender)["events"] if event["event"] == "user"]
+    assert texts == ["my calves twitch since a week", "no"]

@@ -214,7 +214,14 @@ def _could_raise_level(findings: Mapping[str, str], name: str, level: str, kb: K
         if not all(detail in present for detail in combination.get("details", ())):
             continue
         if all(other == name or findings.get(other, answers[0]) in answers for other, answers in when.items()):
-            return True
+            # It matters only if the rest of the combination does not reach that level
+            # without it (palpitations with fluid losses are urgent, cramps or not).
+            rest = {**findings, **{other: answers[0] for other, answers in when.items()
+                                   if other != name and other not in findings}}
+            least = min(kb.level_rank[triage_level({**rest, name: answer}, kb, present)]
+                        for answer in kb.answers(name))
+            if least < kb.level_rank[combination["level"]]:
+                return True
     return False
 
 

@@ -457,17 +457,25 @@
     if (value) scrollToEnd();
   }
 
-  function post(message) {
+  // Each message carries an id: if the request fails on the way (a dropped connection, a
+  // server restarting), it is sent again with the same id, and the server stores it once.
+  var RETRY_DELAYS_MS = [1000, 3000];
+
+  function postOnce(message, messageId) {
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
     return fetch(ENDPOINT, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: state.sender, message: message }),
+      body: JSON.stringify({ sender: state.sender, message: message, message_id: messageId }),
       signal: controller ? controller.signal : undefined,
       credentials: "omit"
     }).then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status);
+      if (!response.ok) {
+        var error = new Error("HTTP " + response.status);
+        error.final = response.status < 500;  // the request itself is wrong: no resend
+        throw error;
+      }
       return response.json();
     }).then(function (body) {
       if (timer) clearTimeout(timer);
@@ -476,6 +484,19 @@
       if (timer) clearTimeout(timer);
       throw error;
     });
+  }
+
+  function post(message) {
+    var messageId = newSenderId().replace("web-", "m-");
+    function attempt(retry) {
+      return postOnce(message, messageId).catch(function (error) {
+        if (error.final || retry >= RETRY_DELAYS_MS.length) throw error;
+        return new Promise(function (resolve) {
+          setTimeout(resolve, RETRY_DELAYS_MS[retry]);
+        }).then(function () { return attempt(retry + 1); });
+      });
+    }
+    return attempt(0);
   }
 
   // `message` goes to the bot; `shown` (if any) is what the conversation shows as the

@@ -1,0 +1,51 @@
+"""An action-server call carries the events of the current turn, not of the whole
+conversation (Rasa 3.6).
+
+Rasa puts every event of the conversation into every call to the action server and
+encodes it as JSON, so each call costs more as the conversation grows. Our actions read
+the slots, the latest message and the events since it (rasa-sdk's form validation looks
+for the slots set in this turn); only the actions in NEED_EVERY_EVENT read older events.
+Slots, latest message, active loop and the rest of the tracker state go as before.
+Installed by rasa_patches.apply().
+"""
+
+from typing import Any, Dict, List
+
+import rasa
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+NEED_EVERY_EVENT = {"action_doctor_summary"}  # quotes what the person asked for, from the start
+
+
+def events_of_this_turn(tracker: DialogueStateTracker) -> List[Event]:
+    """The events from the latest user message on (all of them before the first one)."""
+    events = list(tracker.events)
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], UserUttered):
+            return events[index:]
+    return events
+
+
+def install() -> None:
+    original = RemoteAction._action_call_format
+
+    def action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain: Domain) -> Dict[str, Any]:
+        if self.name() in NEED_EVERY_EVENT:
+            return original(self, tracker, domain)
+        state = tracker.current_state(EventVerbosity.NONE)
+        state["events"] = [event.as_dict() for event in events_of_this_turn(tracker)]
+        call: Dict[str, Any] = {
+            "next_action": self._name,
+            "sender_id": tracker.sender_id,
+            "tracker": state,
+            "version": rasa.__version__,
+        }
+        if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+            call["domain"] = domain.as_dict()
+        return call
+
+    action_call_format.__wrapped_original__ = original  # type: ignore[attr-defined]
+    RemoteAction._action_call_format = action_call_format
