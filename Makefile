@@ -15,14 +15,15 @@ export RASA_PORT ?= 5005
 export ACTION_SERVER_PORT ?= 5055
 export TRACKER_DB ?= conversations.db
 
-.PHONY: help install browser services train chat serve serve-cluster actions validate test test-unit test-stories eval eval-blind bench bench-quick soak telegram-webhook clean
+.PHONY: help install browser services train chat serve serve-cluster actions validate lint test test-unit test-stories eval eval-blind bench bench-quick soak telegram-webhook clean
 
 help:
 	@echo "make chat     talk to the assistant in this terminal (installs and trains if needed)"
 	@echo "make serve    Rasa server (REST channel, HTTP API with RASA_AUTH_TOKEN) + action server"
 	@echo "make serve-cluster  RASA_PROCESSES Rasa processes behind HAProxy on PostgreSQL and Redis (README, Deployment)"
 	@echo "make services install (Debian packages) and start PostgreSQL, Redis, HAProxy, supervisor if missing"
-	@echo "make test     validate data, train, run the unit, story and end-to-end tests"
+	@echo "make test     lint, validate data, train, run the unit, story and end-to-end tests"
+	@echo "make lint     ruff check, ruff format --check and mypy over the project's packages"
 	@echo "make eval     evaluation report: NLU cross-validation, held-out messages, vignette triage"
 	@echo "make eval-blind  the blind set: triage accuracy, red flags per class, other people's symptoms (~4 min)"
 	@echo "make bench    performance figures side by side with a stock Rasa bot (~25 min; results/bench/)"
@@ -109,6 +110,14 @@ services:
 telegram-webhook: install
 	$(PY) -m channels.telegram
 
+# Lint and types before anything slow: ruff (pyflakes/pycodestyle errors, formatting) and
+# mypy, configured in pyproject.toml. `$(VENV)/bin/ruff format` fixes what the check reports.
+LINT_PACKAGES := actions channels deploy stores rasa_patches policies triage twitch_nlp tools benchmarks evaluation scripts
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check $(LINT_PACKAGES) tests
+	$(VENV)/bin/ruff format --check $(LINT_PACKAGES) tests
+	$(VENV)/bin/mypy $(LINT_PACKAGES)
+
 test-unit: $(SPACY_MODEL)/meta.json
 	$(PY) -m pytest -m "not e2e"
 
@@ -116,7 +125,7 @@ test-stories: train
 	$(RASA) test core --model $(RASA_MODEL) --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out results/stories
 
-test: validate train browser services
+test: lint validate train browser services
 	$(PY) -m pytest
 	$(MAKE) test-stories
 
@@ -146,4 +155,4 @@ soak: train
 	$(PY) -m benchmarks.soak $(SOAK_ARGS)
 
 clean:
-	rm -rf models results .pytest_cache action-server.log rasa-chat.log
+	rm -rf models results .pytest_cache .mypy_cache .ruff_cache action-server.log rasa-chat.log
