@@ -10,16 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.findings import FORM_NAME, finding_names
 
-DESCRIBES = {"subject"}   # whose twitching it is: the message spoke of twitching
+DESCRIBES = {"subject"}  # whose twitching it is: the message spoke of twitching
 
 
 class ActionCheckAfterAnswer(Action):
     def name(self) -> Text:
         return "action_check_after_answer"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         entities = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
         described = bool(entities & (DESCRIBES | set(finding_names())))
         if described and not tracker.get_slot("triage_level") and not tracker.active_loop_name:

@@ -15,9 +15,7 @@ class ActionDeleteMyData(Action):
     def name(self) -> Text:
         return ERASE_ACTION
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         dispatcher.utter_message(response="utter_data_deleted")
         if shows_custom_payloads(tracker):
             dispatcher.utter_message(json_message={"conversation_deleted": True})  # the widget forgets too

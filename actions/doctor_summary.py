@@ -16,16 +16,15 @@ class ActionDoctorSummary(Action):
     def name(self) -> Text:
         return "action_doctor_summary"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         words = summary_request_words(tracker.events)
         if not words:
             dispatcher.utter_message(response="utter_nothing_to_summarise")
             return []
-        summary = doctor_summary(findings_from(tracker), details_from(tracker), words,
-                                 about=tracker.get_slot("about_person"))
+        summary = doctor_summary(
+            findings_from(tracker), details_from(tracker), words, about=tracker.get_slot("about_person")
+        )
         dispatcher.utter_message(text=summary)
         if shows_custom_payloads(tracker):
-            dispatcher.utter_message(json_message={"type": "summary", "text": summary})   # the widget's print view
+            dispatcher.utter_message(json_message={"type": "summary", "text": summary})  # the widget's print view
         return []

@@ -31,7 +31,7 @@ ANSWER_INTENTS = {"affirm": "yes", "deny": "no", "unsure": "unsure"}
 UNANSWERED_SLOT = "unanswered_replies"
 REPLIES_BEFORE_UNSURE = 3
 ABOUT_SLOT, PERSON_SLOT, STYLE_SLOT, CLARIFIED_SLOT = "about", "about_person", "question_style", "clarified"
-OTHER_PERSON_SLOT = "other_person"   # someone else with a warning sign, told in passing
+OTHER_PERSON_SLOT = "other_person"  # someone else with a warning sign, told in passing
 NOT_FINDINGS = {"answer", "duration", "detail", "asks_back", "subject", "age", "names_all"}
 
 
@@ -46,13 +46,21 @@ def subject_of(message: Dict[Text, Any], known: Optional[Text]) -> Optional[Text
     "my husband is gasping for air" needs the emergency number whatever was asked before."""
     for entity in _entities(message, "emergency_signs"):
         owner = entity.get("experiencer") or ""
-        if (entity.get("value") == "yes" and entity.get("now") and owner.startswith("other:")
-                and owner != SOMEONE and not counts_for(owner, known)):
+        if (
+            entity.get("value") == "yes"
+            and entity.get("now")
+            and owner.startswith("other:")
+            and owner != SOMEONE
+            and not counts_for(owner, known)
+        ):
             return owner
     if known and not unnamed(known):
         return known
-    named = [e.get("experiencer") for e in message.get("entities") or []
-             if (e.get("experiencer") or "").startswith("other:") and e.get("experiencer") != SOMEONE]
+    named = [
+        e.get("experiencer")
+        for e in message.get("entities") or []
+        if (e.get("experiencer") or "").startswith("other:") and e.get("experiencer") != SOMEONE
+    ]
     if known and named:
         return named[0]
     if known:
@@ -61,8 +69,9 @@ def subject_of(message: Dict[Text, Any], known: Optional[Text]) -> Optional[Text
     return subjects[0] if subjects else None
 
 
-def answers_in_message(message: Dict[Text, Any], requested: Any, subject: Optional[Text],
-                       asked: Optional[List[Text]] = None) -> Dict[str, List[str]]:
+def answers_in_message(
+    message: Dict[Text, Any], requested: Any, subject: Optional[Text], asked: Optional[List[Text]] = None
+) -> Dict[str, List[str]]:
     """Every answer the latest message gives, per finding (several if it contradicts itself).
     `asked`: the findings of an open grouped question."""
     kb = engine.load_knowledge()
@@ -71,13 +80,13 @@ def answers_in_message(message: Dict[Text, Any], requested: Any, subject: Option
         name, value = entity.get("entity"), entity.get("value")
         if name == "duration":
             if requested != "duration" and not entity.get("of_twitching"):
-                continue   # "on the same pill for years" says nothing of the twitching
+                continue  # "on the same pill for years" says nothing of the twitching
             try:
                 value = engine.duration_answer(float(value))
             except (TypeError, ValueError):
                 continue
         elif name in kb.findings and not counts_for(entity.get("experiencer"), subject):
-            continue   # someone else's symptom, told in passing
+            continue  # someone else's symptom, told in passing
         if name in kb.findings:
             answers.setdefault(name, []).append(value)
 
@@ -95,8 +104,9 @@ def answers_in_message(message: Dict[Text, Any], requested: Any, subject: Option
     return answers
 
 
-def _group_answers(asked: List[Text], named: Dict[str, List[str]], replies: List[str],
-                   names_all: bool) -> Dict[str, List[str]]:
+def _group_answers(
+    asked: List[Text], named: Dict[str, List[str]], replies: List[str], names_all: bool
+) -> Dict[str, List[str]]:
     """What a reply to "Do any of these apply?" says of the findings it did not name.
 
     "none of them" / "no": none apply. Naming some with "just" or "only", or denying some
@@ -123,8 +133,13 @@ def _someone_elses_red_flag(message: Dict[Text, Any], about: Optional[Text], kb)
     """A named person other than the one assessed, with a same-day warning sign now."""
     for entity in message.get("entities") or []:
         owner = entity.get("experiencer") or ""
-        if (entity.get("entity") in kb.red_flags() and entity.get("value") == "yes"
-                and owner.startswith("other:") and owner != SOMEONE and not counts_for(owner, about)):
+        if (
+            entity.get("entity") in kb.red_flags()
+            and entity.get("value") == "yes"
+            and owner.startswith("other:")
+            and owner != SOMEONE
+            and not counts_for(owner, about)
+        ):
             return owner
     return None
 
@@ -142,9 +157,7 @@ class ActionExtractFindings(Action):
     def name(self) -> Text:
         return "action_extract_findings"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         message = tracker.latest_message
         requested = tracker.get_slot("requested_slot") if tracker.active_loop_name == FORM_NAME else None
         findings = findings_from(tracker)
@@ -162,10 +175,13 @@ class ActionExtractFindings(Action):
         unsure_red_flags = [f for f in asked if f in kb.red_flags() and answers_found.get(f) == ["unsure"]]
         mode = None
         if requested and not answered and _entities(message, "asks_back"):
-            mode = "why"   # a question back: say why, ask again
-        elif unsure_red_flags and all(answers_found.get(f) == ["unsure"] for f in asked if f in answers_found) \
-                and tracker.get_slot(CLARIFIED_SLOT) != group:
-            for finding in asked:   # one clarifying question before caution applies
+            mode = "why"  # a question back: say why, ask again
+        elif (
+            unsure_red_flags
+            and all(answers_found.get(f) == ["unsure"] for f in asked if f in answers_found)
+            and tracker.get_slot(CLARIFIED_SLOT) != group
+        ):
+            for finding in asked:  # one clarifying question before caution applies
                 answers_found.pop(finding, None)
             mode = "clarify"
             events.append(SlotSet(CLARIFIED_SLOT, group))
@@ -176,10 +192,15 @@ class ActionExtractFindings(Action):
                 answers_found.update({f: ["unsure"] for f in asked if f})
                 unanswered, mode = 0, None
             events.append(SlotSet(UNANSWERED_SLOT, unanswered))
-        elif requested == GROUPED_SLOT and not answered and (
+        elif (
+            requested == GROUPED_SLOT
+            and not answered
+            and (
                 "yes" in [e.get("value") for e in _entities(message, "answer")]
-                or (message.get("intent") or {}).get("name") == "affirm"):
-            mode = "again"   # "yes" to a list: which ones? Twice unplaced: each is unsure.
+                or (message.get("intent") or {}).get("name") == "affirm"
+            )
+        ):
+            mode = "again"  # "yes" to a list: which ones? Twice unplaced: each is unsure.
             unanswered = (tracker.get_slot(UNANSWERED_SLOT) or 0) + 1
             if unanswered >= 2:
                 answers_found.update({f: ["unsure"] for f in asked if f})

@@ -8,10 +8,10 @@ from triage.engine import load_knowledge
 
 FORM_NAME = "triage_form"
 DETAILS_SLOT = "finding_details"
-ASKED_SLOT = "asked_findings"     # contract section 4: what a grouped question covers
-GROUP_SLOT = "question_group"     # "<group>|<style>": which wording of the grouped question
-GROUPED_SLOT = "grouped_answer"   # requested while a grouped question is open; never filled
-ITEMS_SLOT = "question_items"     # the grouped question's list, one line per finding
+ASKED_SLOT = "asked_findings"  # contract section 4: what a grouped question covers
+GROUP_SLOT = "question_group"  # "<group>|<style>": which wording of the grouped question
+GROUPED_SLOT = "grouped_answer"  # requested while a grouped question is open; never filled
+ITEMS_SLOT = "question_items"  # the grouped question's list, one line per finding
 
 
 def finding_names() -> List[str]:

@@ -16,9 +16,7 @@ class ActionGiveAssessment(Action):
     def name(self) -> Text:
         return "action_give_assessment"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         assessment = engine.assess(findings_from(tracker), details_from(tracker))
         if tracker.get_slot("question_style") in ("second_person", "second_person_other"):
             # someone else's warning sign in this very message: say so before the card

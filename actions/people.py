@@ -4,9 +4,28 @@ from typing import Optional, Text
 
 SOMEONE_ELSE = "the person you're asking about"
 # Relations whose plain name reads well after "your" ("your dad", "your partner").
-NAMED = {"dad", "mum", "husband", "wife", "partner", "son", "daughter", "child", "brother", "sister",
-         "grandmother", "grandfather", "uncle", "aunt", "cousin", "friend", "colleague", "neighbour",
-         "relative", "patient"}
+NAMED = {
+    "dad",
+    "mum",
+    "husband",
+    "wife",
+    "partner",
+    "son",
+    "daughter",
+    "child",
+    "brother",
+    "sister",
+    "grandmother",
+    "grandfather",
+    "uncle",
+    "aunt",
+    "cousin",
+    "friend",
+    "colleague",
+    "neighbour",
+    "relative",
+    "patient",
+}
 
 
 def person_phrase(about: Optional[Text]) -> Optional[Text]:

@@ -51,7 +51,7 @@ class ValidateTriageForm(FormValidationAction):
         # (a question back, "not sure" to a red flag, a story): it asks again instead of
         # falling silent.
         if (tracker.latest_message.get("intent") or {}).get("name") not in REPLY_INTENTS:
-            return []   # a detour (a question, "delete my data", goodbye): the form steps aside for its rule
+            return []  # a detour (a question, "delete my data", goodbye): the form steps aside for its rule
         group, asked = _next(tracker)
         style = tracker.get_slot(STYLE_SLOT) or "self"
         wording: Optional[Text] = f"{group}|{style}" if group else None

@@ -66,25 +66,39 @@ class Settings:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> "Settings":
         if args.quick:  # serves the trained model rather than timing a training
-            return cls(quick=True, messages=40, seconds=20, users=[1, 20], cluster_processes=[2],
-                       long_repeats=1, vignettes=3,
-                       parse_repeats=5, action_repeats=10, train_ours=False)
+            return cls(
+                quick=True,
+                messages=40,
+                seconds=20,
+                users=[1, 20],
+                cluster_processes=[2],
+                long_repeats=1,
+                vignettes=3,
+                parse_repeats=5,
+                action_repeats=10,
+                train_ours=False,
+            )
         return cls(train_ours=not args.no_train)
 
 
 # ---- phases ---------------------------------------------------------------------------
 
+
 def train_ours(tmp: Path, group: ProcessGroup) -> Tuple[Path, float]:
     subprocess.run(["make", "-s", "models/spacy_twitch/meta.json"], cwd=ROOT, check=True)
     out = tmp / "ours-model"
-    seconds = group.run([RASA, "train", "--domain", "domain", "--force", "--fixed-model-name", "bench",
-                         "--out", str(out)], tmp / "ours-train.log", "rasa train (ours)",
-                        env=rasa_env(RASA_CACHE_DIRECTORY=str(tmp / "cache-ours")))
+    seconds = group.run(
+        [RASA, "train", "--domain", "domain", "--force", "--fixed-model-name", "bench", "--out", str(out)],
+        tmp / "ours-train.log",
+        "rasa train (ours)",
+        env=rasa_env(RASA_CACHE_DIRECTORY=str(tmp / "cache-ours")),
+    )
     return out / "bench.tar.gz", seconds
 
 
-def make_targets(args: argparse.Namespace, settings: Settings, tmp: Path, group: ProcessGroup,
-                 database: str) -> List[Target]:
+def make_targets(
+    args: argparse.Namespace, settings: Settings, tmp: Path, group: ProcessGroup, database: str
+) -> List[Target]:
     """Trains one after the other (so they do not compete for the CPUs); the baseline first."""
     if args.stock_model:
         stock_model, stock_train = Path(args.stock_model), None
@@ -103,13 +117,24 @@ def make_targets(args: argparse.Namespace, settings: Settings, tmp: Path, group:
     ours_workload = our_workload(settings.vignettes)
     return [
         Target("stock", "stock (moodbot)", stock(tmp, stock_model, group), STOCK_WORKLOAD, train_s=stock_train),
-        Target("ours", "ours, 1 process", ours(our_model, tmp / "ours", group), ours_workload, train_s=our_train,
-               profile_model=our_model),
+        Target(
+            "ours",
+            "ours, 1 process",
+            ours(our_model, tmp / "ours", group),
+            ours_workload,
+            train_s=our_train,
+            profile_model=our_model,
+        ),
     ] + [
         # The same recorded conversations as the single process (the workload is shared).
-        Target(f"cluster{n}", f"cluster, {n} process{'es' if n > 1 else ''}",
-               cluster(n, our_model, tmp / f"cluster{n}", database), ours_workload,
-               held_to_goals=n == 2, users=[u for u in settings.users if u > 1])
+        Target(
+            f"cluster{n}",
+            f"cluster, {n} process{'es' if n > 1 else ''}",
+            cluster(n, our_model, tmp / f"cluster{n}", database),
+            ours_workload,
+            held_to_goals=n == 2,
+            users=[u for u in settings.users if u > 1],
+        )
         for n in settings.cluster_processes
     ]
 
@@ -121,7 +146,8 @@ def start(targets: Sequence[Target]) -> None:
         running = target.up()
         log(f"  up in {target.startup_s:.1f} s")
         target.results["first_message_ms"] = round(
-            asyncio.run(probes.first_message(running, target.workload.first_text)), 1)
+            asyncio.run(probes.first_message(running, target.workload.first_text)), 1
+        )
 
 
 def record_vignettes(target: Target, running: Running) -> None:
@@ -132,10 +158,11 @@ def record_vignettes(target: Target, running: Running) -> None:
     if workload.vignettes and not workload.conversations:
         log(f"recording {workload.vignettes} vignette conversations (untimed)")
         vignettes = load_vignettes()
-        picked = vignettes[::max(1, len(vignettes) // workload.vignettes)][:workload.vignettes]
+        picked = vignettes[:: max(1, len(vignettes) // workload.vignettes)][: workload.vignettes]
         outcomes = [(v["id"], play_vignette(BotClient(running.url, running.token), v)) for v in picked]
-        target.results["scripts"] = [{"id": vid, "turns": o.user_turns, "level": o.level, "stuck": o.stuck}
-                                     for vid, o in outcomes]
+        target.results["scripts"] = [
+            {"id": vid, "turns": o.user_turns, "level": o.level, "stuck": o.stuck} for vid, o in outcomes
+        ]
         workload.conversations = [o.user_turns for _, o in outcomes if not o.stuck] or [workload.long_cycle[:4]]
     else:
         target.results["scripts"] = workload.conversations
@@ -150,12 +177,22 @@ def measure_load(targets: Sequence[Target], settings: Settings) -> None:
             if users not in (target.users or settings.users) or target.running is None:
                 continue
             log(f"{target.name}: {users} user(s), up to {settings.messages} messages / {settings.seconds:g} s")
-            result = asyncio.run(scripted_load(
-                target.running.url, target.name, target.workload.conversations, users,
-                settings.messages, settings.seconds, target.workload.concludes))
+            result = asyncio.run(
+                scripted_load(
+                    target.running.url,
+                    target.name,
+                    target.workload.conversations,
+                    users,
+                    settings.messages,
+                    settings.seconds,
+                    target.workload.concludes,
+                )
+            )
             target.results[f"load_{users}"] = result
-            log(f"  {result['throughput']} msg/s, p50 {result['p50']} ms, p95 {result['p95']} ms, "
-                f"errors {result['errors']}")
+            log(
+                f"  {result['throughput']} msg/s, p50 {result['p50']} ms, p95 {result['p95']} ms, "
+                f"errors {result['errors']}"
+            )
 
 
 def measure_long_conversation(target: Target, running: Running, settings: Settings) -> None:
@@ -166,24 +203,37 @@ def measure_long_conversation(target: Target, running: Running, settings: Settin
     log(f"  turn 1 {long['turn1']} ms, turn {settings.long_turns} {long['turn_last']} ms")
 
 
-def measure_where_time_goes(target: Target, running: Running, settings: Settings, tmp: Path,
-                            group: ProcessGroup) -> None:
+def measure_where_time_goes(
+    target: Target, running: Running, settings: Settings, tmp: Path, group: ProcessGroup
+) -> None:
     workload, results = target.workload, target.results
     results["parse"] = asyncio.run(probes.parse_latency(running, workload.parse_texts, settings.parse_repeats))
-    results["webhook_single"] = asyncio.run(probes.webhook_latency(
-        running, target.name, workload.conversations, max(2, settings.parse_repeats // 2)))
+    results["webhook_single"] = asyncio.run(
+        probes.webhook_latency(running, target.name, workload.conversations, max(2, settings.parse_repeats // 2))
+    )
     results["tracker_get"] = probes.tracker_endpoint_latency(
-        running, workload.conversations[0][:4], settings.parse_repeats)
+        running, workload.conversations[0][:4], settings.parse_repeats
+    )
     if running.action_url:
         results["action_rt"] = probes.action_round_trip(
-            running, {"short": workload.conversations[0][:3],
-                      "long": probes.long_script(workload.long_cycle, settings.long_turns)},
-            settings.action_repeats)
+            running,
+            {
+                "short": workload.conversations[0][:3],
+                "long": probes.long_script(workload.long_cycle, settings.long_turns),
+            },
+            settings.action_repeats,
+        )
     if target.profile_model and running.action_url:
         log(f"{target.name}: in-process stage timing and cProfile (loads the model once more)")
         results["profile"] = probes.in_process_profile(
-            tmp, target.profile_model, running, workload.conversations[: 3 if settings.quick else 6],
-            probes.long_script(workload.long_cycle, settings.long_turns), settings.long_repeats, group)
+            tmp,
+            target.profile_model,
+            running,
+            workload.conversations[: 3 if settings.quick else 6],
+            probes.long_script(workload.long_cycle, settings.long_turns),
+            settings.long_repeats,
+            group,
+        )
 
 
 def measure(targets: Sequence[Target], settings: Settings, tmp: Path, group: ProcessGroup) -> None:
@@ -196,8 +246,7 @@ def measure(targets: Sequence[Target], settings: Settings, tmp: Path, group: Pro
         measure_long_conversation(target, target.running, settings)
     for target in targets:  # memory after the load
         assert target.running is not None
-        target.results["memory"] = {name: process_memory(pid).rounded()
-                                    for name, pid in target.running.pids.items()}
+        target.results["memory"] = {name: process_memory(pid).rounded() for name, pid in target.running.pids.items()}
     log("profiling one message's path")
     for target in targets:
         assert target.running is not None
@@ -206,11 +255,18 @@ def measure(targets: Sequence[Target], settings: Settings, tmp: Path, group: Pro
 
 def report(targets: Sequence[Target], settings: Settings, meta: Dict[str, object]) -> None:
     (OUT_DIR / "report.md").write_text(write_report(targets, settings, meta))
-    (OUT_DIR / "results.json").write_text(json.dumps(
-        {"meta": meta, **{t.name: t.results for t in targets},
-         "training": {f"{t.name}_s": t.train_s for t in targets},
-         "startup": {f"{t.name}_s": t.startup_s for t in targets}},
-        indent=2, default=str))
+    (OUT_DIR / "results.json").write_text(
+        json.dumps(
+            {
+                "meta": meta,
+                **{t.name: t.results for t in targets},
+                "training": {f"{t.name}_s": t.train_s for t in targets},
+                "startup": {f"{t.name}_s": t.startup_s for t in targets},
+            },
+            indent=2,
+            default=str,
+        )
+    )
     print()
     print(table(*build_rows(targets, settings)))
     print()
@@ -243,11 +299,13 @@ def drop_database(name: str) -> None:
 
 # ---- main ---------------------------------------------------------------------------
 
+
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a much smaller run, to try it out")
-    parser.add_argument("--no-train", action="store_true",
-                        help="do not time our training; serve models/twitch-triage.tar.gz")
+    parser.add_argument(
+        "--no-train", action="store_true", help="do not time our training; serve models/twitch-triage.tar.gz"
+    )
     parser.add_argument("--stock-model", help="reuse a stock model (skips rasa init)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     return parser.parse_args(argv)
@@ -260,9 +318,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="twitch-bench-"))
     group = ProcessGroup()
-    meta: Dict[str, object] = {"when": time.strftime("%Y-%m-%d %H:%M"), "load_before": machine_load(),
-                               "machine": f"{os.cpu_count()} CPUs, {platform.python_version()}",
-                               "rasa": version("rasa")}
+    meta: Dict[str, object] = {
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+        "load_before": machine_load(),
+        "machine": f"{os.cpu_count()} CPUs, {platform.python_version()}",
+        "rasa": version("rasa"),
+    }
     targets: List[Target] = []
     database = create_database()
     try:

@@ -26,16 +26,15 @@ Messages = List[Dict[str, Any]]
 
 def client_session(users: int, timeout: float = REQUEST_TIMEOUT) -> aiohttp.ClientSession:
     """One session for all users, with a connection each (and a few spare)."""
-    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout),
-                                 connector=aiohttp.TCPConnector(limit=users + 4))
+    return aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=timeout), connector=aiohttp.TCPConnector(limit=users + 4)
+    )
 
 
-async def post_message(session: aiohttp.ClientSession, url: str, sender: str,
-                       text: str) -> Tuple[float, Messages]:
+async def post_message(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> Tuple[float, Messages]:
     """One message; its latency in ms and the bot's messages. Raises on an HTTP error."""
     start = time.perf_counter()
-    async with session.post(f"{url}/webhooks/rest/webhook",
-                            json={"sender": sender, "message": text}) as response:
+    async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as response:
         body = await response.json(content_type=None)
         response.raise_for_status()
     return (time.perf_counter() - start) * 1000, body or []
@@ -47,9 +46,16 @@ def _concluded(messages: Messages) -> bool:
 
 # ---- scripted conversations, bounded (the benchmark) -----------------------------------
 
-async def scripted_load(url: str, name: str, conversations: List[List[str]], users: int,
-                        max_messages: int, max_seconds: float,
-                        expect_conclusion: bool) -> Dict[str, object]:
+
+async def scripted_load(
+    url: str,
+    name: str,
+    conversations: List[List[str]],
+    users: int,
+    max_messages: int,
+    max_seconds: float,
+    expect_conclusion: bool,
+) -> Dict[str, object]:
     """`users` virtual users, each playing whole conversations one after another."""
     latencies: List[float] = []
     errors: List[str] = []
@@ -108,6 +114,7 @@ async def scripted_load(url: str, name: str, conversations: List[List[str]], use
 
 # ---- whole vignettes, every status counted (the soak test) ------------------------------
 
+
 @dataclass
 class Conversation:
     index: int
@@ -126,6 +133,7 @@ class Conversation:
 class Traffic:
     """Every request's outcome: statuses by kind ("webhook", "tracker"), connection errors
     by kind and exception, the first error messages, and latencies."""
+
     statuses: Dict[str, Counter] = field(default_factory=lambda: {"webhook": Counter(), "tracker": Counter()})
     connection_errors: Counter = field(default_factory=Counter)  # "webhook: ClientOSError"
     error_samples: List[str] = field(default_factory=list)
@@ -142,12 +150,12 @@ def bot_message_key(message: dict) -> str:
     """One bot message as the person got it, for comparing with the stored bot events."""
     if message.get("text"):
         return message["text"].strip()
-    return json.dumps({k: message.get(k) for k in ("image", "custom", "attachment") if message.get(k)},
-                      sort_keys=True)
+    return json.dumps({k: message.get(k) for k in ("image", "custom", "attachment") if message.get(k)}, sort_keys=True)
 
 
-async def request(session: aiohttp.ClientSession, traffic: Traffic, kind: str, method: str, url: str,
-                  **kwargs: Any) -> Tuple[Optional[int], Any]:
+async def request(
+    session: aiohttp.ClientSession, traffic: Traffic, kind: str, method: str, url: str, **kwargs: Any
+) -> Tuple[Optional[int], Any]:
     """One HTTP request, counted; its status (None on a connection error) and JSON body."""
     start = time.perf_counter()
     try:
@@ -171,16 +179,23 @@ async def request(session: aiohttp.ClientSession, traffic: Traffic, kind: str, m
     return status, body
 
 
-async def play_conversation(session: aiohttp.ClientSession, url: str, token: str, traffic: Traffic,
-                            conversation: Conversation) -> None:
+async def play_conversation(
+    session: aiohttp.ClientSession, url: str, token: str, traffic: Traffic, conversation: Conversation
+) -> None:
     """One whole vignette: the opening, then after every turn a tracker read says what is
     asked, answered from the vignette, until `triage_level` is set. A message that gets
     no 2xx ends the conversation (no retry)."""
     start = time.perf_counter()
 
     async def say(text: str) -> bool:
-        status, body = await request(session, traffic, "webhook", "POST", f"{url}/webhooks/rest/webhook",
-                                     json={"sender": conversation.sender, "message": text})
+        status, body = await request(
+            session,
+            traffic,
+            "webhook",
+            "POST",
+            f"{url}/webhooks/rest/webhook",
+            json={"sender": conversation.sender, "message": text},
+        )
         ok = status is not None and 200 <= status < 300
         conversation.sent.append((text, ok))
         if not ok:
@@ -193,9 +208,14 @@ async def play_conversation(session: aiohttp.ClientSession, url: str, token: str
         if not await say(conversation.vignette["opening"]):
             return
         while True:
-            status, body = await request(session, traffic, "tracker", "GET",
-                                         f"{url}/conversations/{conversation.sender}/tracker",
-                                         params={"token": token})
+            status, body = await request(
+                session,
+                traffic,
+                "tracker",
+                "GET",
+                f"{url}/conversations/{conversation.sender}/tracker",
+                params={"token": token},
+            )
             if status != 200 or not isinstance(body, dict):
                 conversation.error = f"GET tracker: {status}"
                 return
@@ -216,8 +236,15 @@ async def play_conversation(session: aiohttp.ClientSession, url: str, token: str
         traffic.done += 1
 
 
-async def play_conversations(url: str, token: str, conversations: List[Conversation], users: int,
-                             traffic: Traffic, log: Callable[[str], None], timeout: float) -> None:
+async def play_conversations(
+    url: str,
+    token: str,
+    conversations: List[Conversation],
+    users: int,
+    traffic: Traffic,
+    log: Callable[[str], None],
+    timeout: float,
+) -> None:
     """`users` virtual users take conversations from one queue until it is empty."""
     queue: asyncio.Queue = asyncio.Queue()
     for conversation in conversations:
@@ -232,15 +259,13 @@ async def play_conversations(url: str, token: str, conversations: List[Conversat
                 return
             await play_conversation(session, url, token, traffic, conversation)
             if traffic.done % every == 0:
-                log(f"  {traffic.done}/{len(conversations)} conversations, "
-                    f"{len(traffic.message_ms)} messages")
+                log(f"  {traffic.done}/{len(conversations)} conversations, {len(traffic.message_ms)} messages")
 
     async with client_session(users, timeout) as session:
         await asyncio.gather(*(user(session) for _ in range(users)))
 
 
-async def fetch_trackers(url: str, token: str, senders: List[str],
-                         timeout: float) -> Dict[str, Optional[dict]]:
+async def fetch_trackers(url: str, token: str, senders: List[str], timeout: float) -> Dict[str, Optional[dict]]:
     """Every sender's tracker, four reads at a time, three tries each (None if unreadable)."""
     trackers: Dict[str, Optional[dict]] = {}
     semaphore = asyncio.Semaphore(4)
@@ -249,8 +274,9 @@ async def fetch_trackers(url: str, token: str, senders: List[str],
         async with semaphore:
             for _ in range(3):
                 try:
-                    async with session.get(f"{url}/conversations/{sender}/tracker",
-                                           params={"token": token}) as response:
+                    async with session.get(
+                        f"{url}/conversations/{sender}/tracker", params={"token": token}
+                    ) as response:
                         if response.status == 200:
                             trackers[sender] = await response.json()
                             return

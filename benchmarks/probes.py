@@ -67,8 +67,7 @@ async def parse_latency(bot: Running, texts: List[str], repeats: int) -> Dict[st
     return {"p50": rounded(percentile(times, 50)), "p95": rounded(percentile(times, 95)), "n": len(times)}
 
 
-async def webhook_latency(bot: Running, name: str, conversations: List[List[str]],
-                          repeats: int) -> Dict[str, object]:
+async def webhook_latency(bot: Running, name: str, conversations: List[List[str]], repeats: int) -> Dict[str, object]:
     """Single-user webhook latency on whole conversations (the same turns as under load)."""
     times = []
     async with client_session(1) as session:
@@ -81,8 +80,9 @@ async def webhook_latency(bot: Running, name: str, conversations: List[List[str]
 
 def _converse(bot: Running, sender: str, turns: List[str]) -> None:
     for text in turns:
-        requests.post(f"{bot.url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                      timeout=REQUEST_TIMEOUT)
+        requests.post(
+            f"{bot.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=REQUEST_TIMEOUT
+        )
 
 
 def timed_ms(request: Callable[[requests.Session], requests.Response], repeats: int) -> List[float]:
@@ -101,28 +101,46 @@ def tracker_endpoint_latency(bot: Running, turns: List[str], repeats: int) -> Di
     """GET /conversations/<id>/tracker: a tracker-store read plus serialisation."""
     sender = f"bench-tracker-{uuid.uuid4().hex[:12]}"
     _converse(bot, sender, turns)
-    times = timed_ms(lambda session: session.get(f"{bot.url}/conversations/{sender}/tracker",
-                                                 params={"token": bot.token}, timeout=30), repeats)
+    times = timed_ms(
+        lambda session: session.get(
+            f"{bot.url}/conversations/{sender}/tracker", params={"token": bot.token}, timeout=30
+        ),
+        repeats,
+    )
     return {"turns": len(turns), "p50": rounded(percentile(times, 50))}
 
 
 def action_round_trip(bot: Running, scripts: Dict[str, List[str]], repeats: int) -> Dict[str, object]:
     """Times the action server's /webhook directly with payloads captured from real
     conversations (tracker with all events + domain, as Rasa sends them), one per script."""
-    domain = requests.get(f"{bot.url}/domain?token={bot.token}",
-                          headers={"Accept": "application/json"}, timeout=30).json()
+    domain = requests.get(
+        f"{bot.url}/domain?token={bot.token}", headers={"Accept": "application/json"}, timeout=30
+    ).json()
     custom = requests.get(f"{bot.action_url}/actions", timeout=30).json()
     results: Dict[str, object] = {"custom_actions": len(custom)}
     for label, script in scripts.items():
         sender = f"bench-capture-{label}-{uuid.uuid4().hex[:12]}"
         _converse(bot, sender, script)
-        tracker = requests.get(f"{bot.url}/conversations/{sender}/tracker",
-                               params={"token": bot.token, "include_events": "ALL"}, timeout=30).json()
-        body = json.dumps({"next_action": "action_extract_findings", "sender_id": sender,
-                           "tracker": tracker, "domain": domain, "version": "3.6"})
-        times = timed_ms(lambda session: session.post(
-            f"{bot.action_url}/webhook", data=body, headers={"Content-Type": "application/json"}, timeout=30),
-            repeats)
+        tracker = requests.get(
+            f"{bot.url}/conversations/{sender}/tracker",
+            params={"token": bot.token, "include_events": "ALL"},
+            timeout=30,
+        ).json()
+        body = json.dumps(
+            {
+                "next_action": "action_extract_findings",
+                "sender_id": sender,
+                "tracker": tracker,
+                "domain": domain,
+                "version": "3.6",
+            }
+        )
+        times = timed_ms(
+            lambda session: session.post(
+                f"{bot.action_url}/webhook", data=body, headers={"Content-Type": "application/json"}, timeout=30
+            ),
+            repeats,
+        )
         results[label] = {
             "user_turns": len(script),
             "events": len(tracker.get("events") or []),
@@ -134,20 +152,45 @@ def action_round_trip(bot: Running, scripts: Dict[str, List[str]], repeats: int)
     return results
 
 
-def in_process_profile(tmp: Path, model: Path, bot: Running, conversations: List[List[str]],
-                       long_turns: List[str], repeats: int, group: ProcessGroup) -> Optional[dict]:
+def in_process_profile(
+    tmp: Path,
+    model: Path,
+    bot: Running,
+    conversations: List[List[str]],
+    long_turns: List[str],
+    repeats: int,
+    group: ProcessGroup,
+) -> Optional[dict]:
     """Stage timings and cProfile of handle_message (benchmarks/profile_turn.py), the model
     loaded in a process of its own and the running action server called over HTTP."""
     scripts = tmp / "profile-scripts.json"
     scripts.write_text(json.dumps({"conversations": conversations, "long": long_turns}))
     out, log = tmp / "profile.json", tmp / "profile.log"
     try:
-        group.run([sys.executable, "-m", "benchmarks.profile_turn", "--model", str(model),
-                   "--action-url", f"{bot.action_url}/webhook", "--db", str(tmp / "profile.db"),
-                   "--scripts", str(scripts), "--out", str(out), "--long-repeats", str(repeats)],
-                  log, "in-process profile", cwd=ROOT, timeout=PROFILE_SECONDS)
+        group.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.profile_turn",
+                "--model",
+                str(model),
+                "--action-url",
+                f"{bot.action_url}/webhook",
+                "--db",
+                str(tmp / "profile.db"),
+                "--scripts",
+                str(scripts),
+                "--out",
+                str(out),
+                "--long-repeats",
+                str(repeats),
+            ],
+            log,
+            "in-process profile",
+            cwd=ROOT,
+            timeout=PROFILE_SECONDS,
+        )
     except RuntimeError as error:
         print(f"  {str(error).splitlines()[0]}", flush=True)
         return None
     return json.loads(out.read_text()) if out.exists() else None
-

@@ -25,8 +25,15 @@ from pathlib import Path
 from typing import Dict, List
 
 
-STAGES = ["tracker_load", "nlu", "policies", "action_server_http", "action_response_validation",
-          "tracker_copy", "tracker_save"]
+STAGES = [
+    "tracker_load",
+    "nlu",
+    "policies",
+    "action_server_http",
+    "action_response_validation",
+    "tracker_copy",
+    "tracker_save",
+]
 
 
 class Timers:
@@ -94,6 +101,7 @@ def instrument() -> None:
     from rasa.utils.endpoints import EndpointConfig
 
     import rasa_patches  # patch first, so the timer wraps it
+
     rasa_patches.apply()
     from stores.erasable_sql_tracker_store import ErasableSQLTrackerStore
 

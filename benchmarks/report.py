@@ -61,26 +61,30 @@ def throughput_ratio_met(baseline: Target, load: str) -> Callable[[Target], bool
     def met(t: Target) -> bool:
         ratio = _ratio(figure(t, load, "throughput"), figure(baseline, load, "throughput"))
         return (ratio or 0) >= GOAL_THROUGHPUT_RATIO_20
+
     return met
 
 
 def build_rows(targets: Sequence[Target], settings: "Settings") -> Tuple[List[str], List[List[str]]]:
     """The header and rows of the summary table."""
     baseline, others = targets[0], targets[1:]
-    header = ["metric", *[t.label for t in targets], *[f"{t.name}/{baseline.name}" for t in others],
-              "goal", "met"]
+    header = ["metric", *[t.label for t in targets], *[f"{t.name}/{baseline.name}" for t in others], "goal", "met"]
     rows: List[List[str]] = []
 
-    def row(metric: str, value: Callable[[Target], Value], goal: str = "",
-            met: Optional[Callable[[Target], bool]] = None, ratio: bool = True) -> None:
+    def row(
+        metric: str,
+        value: Callable[[Target], Value],
+        goal: str = "",
+        met: Optional[Callable[[Target], bool]] = None,
+        ratio: bool = True,
+    ) -> None:
         values = [value(t) for t in targets]
         ratios = [_fmt(_ratio(v, values[0]), 2) if ratio else "-" for v in values[1:]]
         marks = ""
         if met is not None:
             checked = [t for t in targets if t.held_to_goals]
             verdicts = ["-" if value(t) is None else "yes" if met(t) else "NO" for t in checked]
-            marks = verdicts[0] if len(checked) == 1 else ", ".join(
-                f"{t.name} {v}" for t, v in zip(checked, verdicts))
+            marks = verdicts[0] if len(checked) == 1 else ", ".join(f"{t.name} {v}" for t, v in zip(checked, verdicts))
         rows.append([metric, *[_fmt(v) for v in values], *ratios, goal, marks])
 
     def at(*keys: str) -> Callable[[Target], Value]:
@@ -90,6 +94,7 @@ def build_rows(targets: Sequence[Target], settings: "Settings") -> Tuple[List[st
         def met(t: Target) -> bool:
             value = figure(t, *keys)
             return isinstance(value, (int, float)) and value <= limit
+
         return met
 
     def messages_and_errors(load: str) -> Callable[[Target], Value]:
@@ -97,11 +102,16 @@ def build_rows(targets: Sequence[Target], settings: "Settings") -> Tuple[List[st
             if figure(t, load) is None:
                 return None
             return f"{figure(t, load, 'messages')} / {figure(t, load, 'errors')}"
+
         return both
 
     row("training time (s)", lambda t: t.train_s)
-    row("start-up until /status (s)", lambda t: round(t.startup_s, 1),
-        f"<= {GOAL_STARTUP_S} s", lambda t: t.startup_s <= GOAL_STARTUP_S)
+    row(
+        "start-up until /status (s)",
+        lambda t: round(t.startup_s, 1),
+        f"<= {GOAL_STARTUP_S} s",
+        lambda t: t.startup_s <= GOAL_STARTUP_S,
+    )
     row("first message after start (ms)", at("first_message_ms"))
     for users in user_counts(targets, settings):
         load = f"load_{users}"
@@ -110,23 +120,31 @@ def build_rows(targets: Sequence[Target], settings: "Settings") -> Tuple[List[st
             throughput_goal = f">= {GOAL_THROUGHPUT_RATIO_20:g}x {baseline.name}"
             throughput_met = throughput_ratio_met(baseline, load)
 
-        row(f"{users} user(s): throughput (msg/s)", at(load, "throughput"),
-            throughput_goal, throughput_met)
-        row(f"{users} user(s): p50 (ms)", at(load, "p50"),
+        row(f"{users} user(s): throughput (msg/s)", at(load, "throughput"), throughput_goal, throughput_met)
+        row(
+            f"{users} user(s): p50 (ms)",
+            at(load, "p50"),
             f"<= {GOAL_P50_1_MS} ms" if users == 1 else "",
-            at_most(GOAL_P50_1_MS, load, "p50") if users == 1 else None)
-        row(f"{users} user(s): p95 (ms)", at(load, "p95"),
+            at_most(GOAL_P50_1_MS, load, "p50") if users == 1 else None,
+        )
+        row(
+            f"{users} user(s): p95 (ms)",
+            at(load, "p95"),
             f"<= {GOAL_P95_20_MS} ms" if users == 20 else "",
-            at_most(GOAL_P95_20_MS, load, "p95") if users == 20 else None)
+            at_most(GOAL_P95_20_MS, load, "p95") if users == 20 else None,
+        )
         row(f"{users} user(s): p99 (ms)", at(load, "p99"))
         row(f"{users} user(s): messages / errors", messages_and_errors(load), ratio=False)
     turns = settings.long_turns
     row("long conversation: turn 1 (ms)", at("long", "turn1"))
     row(f"long conversation: turn {turns} (ms)", at("long", "turn_last"))
-    row(f"turn {turns} / turn 1", at("long", "ratio"), f"<= {GOAL_GROWTH_30}",
-        at_most(GOAL_GROWTH_30, "long", "ratio"))
-    row(f"turns {turns - 4}-{turns} / turns 2-6 (medians)", at("long", "ratio_smoothed"),
-        f"<= {GOAL_GROWTH_30}", at_most(GOAL_GROWTH_30, "long", "ratio_smoothed"))
+    row(f"turn {turns} / turn 1", at("long", "ratio"), f"<= {GOAL_GROWTH_30}", at_most(GOAL_GROWTH_30, "long", "ratio"))
+    row(
+        f"turns {turns - 4}-{turns} / turns 2-6 (medians)",
+        at("long", "ratio_smoothed"),
+        f"<= {GOAL_GROWTH_30}",
+        at_most(GOAL_GROWTH_30, "long", "ratio_smoothed"),
+    )
     row("NLU only, /model/parse p50 (ms)", at("parse", "p50"))
     row("RSS Rasa server(s) after load (MB)", lambda t: memory_mb(t, "rasa"))
     row("RSS action server(s) after load (MB)", lambda t: memory_mb(t, "actions"), ratio=False)
@@ -141,21 +159,32 @@ def where_time_goes(targets: Sequence[Target]) -> List[str]:
     def minus(a: Value, b: Value) -> Optional[float]:
         return round(a - b, 1) if isinstance(a, (int, float)) and isinstance(b, (int, float)) else None
 
-    lines = ["## Where the time goes", "", "Over HTTP, single user, idle otherwise (medians):", "",
-             "| | " + " | ".join(t.name for t in targets) + " |", "|---|" + "---|" * len(targets),
-             f"| full turn, POST /webhooks/rest/webhook (ms) | {cells(lambda t: figure(t, 'webhook_single', 'p50'))} |",
-             f"| NLU only, POST /model/parse (ms) | {cells(lambda t: figure(t, 'parse', 'p50'))} |",
-             "| everything but NLU (ms) | " + cells(lambda t: minus(figure(t, "webhook_single", "p50"),
-                                                                 figure(t, "parse", "p50"))) + " |",
-             f"| GET tracker after 4 turns (ms) | {cells(lambda t: figure(t, 'tracker_get', 'p50'))} |", ""]
+    lines = [
+        "## Where the time goes",
+        "",
+        "Over HTTP, single user, idle otherwise (medians):",
+        "",
+        "| | " + " | ".join(t.name for t in targets) + " |",
+        "|---|" + "---|" * len(targets),
+        f"| full turn, POST /webhooks/rest/webhook (ms) | {cells(lambda t: figure(t, 'webhook_single', 'p50'))} |",
+        f"| NLU only, POST /model/parse (ms) | {cells(lambda t: figure(t, 'parse', 'p50'))} |",
+        "| everything but NLU (ms) | "
+        + cells(lambda t: minus(figure(t, "webhook_single", "p50"), figure(t, "parse", "p50")))
+        + " |",
+        f"| GET tracker after 4 turns (ms) | {cells(lambda t: figure(t, 'tracker_get', 'p50'))} |",
+        "",
+    ]
     for target in targets:
         art = figure(target, "action_rt")
         if isinstance(art, dict):
             short, long = art["short"], art["long"]
-            lines += [f"{target.name}'s action server alone, POST /webhook with action_extract_findings: "
-                      f"{short['p50']} ms with a {short['user_turns']}-turn tracker ({short['payload_kb']} KB "
-                      f"payload, of which domain {short['domain_kb']} KB); {long['p50']} ms with a "
-                      f"{long['user_turns']}-turn tracker ({long['payload_kb']} KB, {long['events']} events).", ""]
+            lines += [
+                f"{target.name}'s action server alone, POST /webhook with action_extract_findings: "
+                f"{short['p50']} ms with a {short['user_turns']}-turn tracker ({short['payload_kb']} KB "
+                f"payload, of which domain {short['domain_kb']} KB); {long['p50']} ms with a "
+                f"{long['user_turns']}-turn tracker ({long['payload_kb']} KB, {long['events']} events).",
+                "",
+            ]
         prof = figure(target, "profile")
         if isinstance(prof, dict):
             lines += profile_table(target.name, prof)
@@ -193,17 +222,16 @@ def profile_table(name: str, prof: dict) -> List[str]:
 # What is left to try for each stage of a turn, once the figures say it matters.
 NEXT_STEPS = {
     "nlu": "the spaCy pipeline with medspaCy ConText, then DIET; profile `twitch_nlp` with the "
-           "cProfile listing below before changing either",
+    "cProfile listing below before changing either",
     "action_server_http": "two calls per form turn (the custom slot mapping and the form's "
-                          "validation), each carrying the whole tracker and domain; "
-                          "`enable_selected_domain_for_action: true` would drop the domain",
+    "validation), each carrying the whole tracker and domain; "
+    "`enable_selected_domain_for_action: true` would drop the domain",
     "policies": "RulePolicy and Memoization turn the whole history into states at every "
-                "prediction; this grows with the conversation",
+    "prediction; this grows with the conversation",
     "tracker_load": "Rasa rebuilds the tracker from every event of the session; "
-                    "`session_expiration_time` bounds a session",
+    "`session_expiration_time` bounds a session",
     "tracker_save": "one SQLite commit per turn (WAL mode, pooled connections)",
-    "action_response_validation": "checked with a validator built once "
-                                  "(rasa_patches/reply_validation.py)",
+    "action_response_validation": "checked with a validator built once (rasa_patches/reply_validation.py)",
     "tracker_copy": "copies replay every event",
 }
 
@@ -217,14 +245,17 @@ def proposals(prof: dict) -> List[str]:
         if total:
             ms, late = short.get(stage) or 0, last.get(stage)
             growth = f", {late} ms at the end of the long conversation" if late is not None else ""
-            items.append(f"* **{stage}**: {ms} ms of a {total} ms turn "
-                         f"({round(100 * ms / total)}%{growth}): {NEXT_STEPS[stage]}.")
+            items.append(
+                f"* **{stage}**: {ms} ms of a {total} ms turn "
+                f"({round(100 * ms / total)}%{growth}): {NEXT_STEPS[stage]}."
+            )
     items.append(
         "* **Concurrency**: one Sanic worker whose NLU and policy work is CPU-bound, so with many "
         "users requests queue behind each other. Several Sanic workers (`SANIC_WORKERS`) need "
         "Rasa's Redis lock store so one conversation's messages stay in order, and the SQLite "
         "store would then see concurrent writers (PostgreSQL is the usual choice); on a machine "
-        "shared with the action server the gain is bounded by its number of cores.")
+        "shared with the action server the gain is bounded by its number of cores."
+    )
     return items
 
 
@@ -240,7 +271,8 @@ def load_details(targets: Sequence[Target], settings: "Settings") -> List[str]:
                 f"* {target.name}, {users} user(s): {r['messages']} messages in {r['seconds']} s, "
                 f"{r['conversations']} conversations started, {r['complete']} complete{extra}, "
                 f"{r['empty']} empty replies, {r['errors']} errors {r['error_samples'] or ''}; "
-                f"mean {r['mean']} ms")
+                f"mean {r['mean']} ms"
+            )
     return lines + [""]
 
 
@@ -286,8 +318,11 @@ def write_report(targets: Sequence[Target], settings: "Settings", meta: Dict[str
     for target in targets:
         recorded = figure(target, "scripts")
         if isinstance(recorded, list) and recorded and isinstance(recorded[0], dict):  # recorded here
-            lines += [f"{target.name}'s recorded conversations (user turns; level reached): " + ", ".join(
-                f"{c['id']} ({len(c['turns'])}; {c['level']})" for c in recorded), ""]
+            lines += [
+                f"{target.name}'s recorded conversations (user turns; level reached): "
+                + ", ".join(f"{c['id']} ({len(c['turns'])}; {c['level']})" for c in recorded),
+                "",
+            ]
     for target in targets:
         per_turn = figure(target, "long", "per_turn_ms")
         if isinstance(per_turn, list):
@@ -298,7 +333,20 @@ def write_report(targets: Sequence[Target], settings: "Settings", meta: Dict[str
         prof = figure(target, "profile")
         if isinstance(prof, dict):
             lines += ["## Proposals (not applied: the bot is unchanged)", ""] + proposals(prof)
-            lines += ["", f"## cProfile of {target.name}'s handle_message (vignettes + the long conversation)",
-                      "", "Sorted by cumulative time:", "", "```", prof["cprofile_cumulative"].strip(), "```",
-                      "", "Sorted by own time:", "", "```", prof["cprofile_self"].strip(), "```"]
+            lines += [
+                "",
+                f"## cProfile of {target.name}'s handle_message (vignettes + the long conversation)",
+                "",
+                "Sorted by cumulative time:",
+                "",
+                "```",
+                prof["cprofile_cumulative"].strip(),
+                "```",
+                "",
+                "Sorted by own time:",
+                "",
+                "```",
+                prof["cprofile_self"].strip(),
+                "```",
+            ]
     return "\n".join(lines) + "\n"

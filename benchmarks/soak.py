@@ -56,6 +56,7 @@ PROCESSES = ("rasa", "actions", "total")
 
 # ---- memory -------------------------------------------------------------------------
 
+
 @dataclass
 class Sample:
     seconds: float  # since the load started
@@ -81,8 +82,12 @@ class MemorySampler(threading.Thread):
         self._stop_event = threading.Event()
 
     def sample(self) -> Sample:
-        s = Sample(time.monotonic() - self.start_time, self.progress(),
-                   process_memory(self.pids[0]).rss_mb, process_memory(self.pids[1]).rss_mb)
+        s = Sample(
+            time.monotonic() - self.start_time,
+            self.progress(),
+            process_memory(self.pids[0]).rss_mb,
+            process_memory(self.pids[1]).rss_mb,
+        )
         self.samples.append(s)
         return s
 
@@ -111,6 +116,7 @@ def slope(points: List[Tuple[float, float]]) -> Optional[float]:
 @dataclass
 class MemoryFigures:
     """One process's (or both together) resident memory over the run, in MB."""
+
     start_mb: float
     after_first_quarter_mb: float  # the first sample once a quarter of the conversations finished
     peak_mb: float
@@ -128,10 +134,11 @@ def memory_figures(baseline: Sample, samples: List[Sample], conversations: int) 
     end = samples[-1]
     second_half = [s for s in samples if s.seconds >= end.seconds / 2]
     quarter_at = next((i for i, s in enumerate(samples) if s.done >= conversations / 4), len(samples) - 1)
-    quarter_window = samples[quarter_at: quarter_at + LEVEL_SAMPLES]
+    quarter_window = samples[quarter_at : quarter_at + LEVEL_SAMPLES]
     end_window = samples[-LEVEL_SAMPLES:]
     figures = {}
     for name in PROCESSES:
+
         def value(s: Sample) -> float:
             return getattr(s, f"{name}_mb")
 
@@ -156,9 +163,11 @@ def memory_figures(baseline: Sample, samples: List[Sample], conversations: int) 
 
 # ---- audit --------------------------------------------------------------------------
 
+
 @dataclass
 class Audit:
     """One conversation's stored tracker compared with what was sent and received."""
+
     unreadable: bool
     lost: int
     duplicated: int
@@ -173,8 +182,7 @@ def bot_event_key(event: dict) -> str:
     if event.get("text"):
         return event["text"].strip()
     data = event.get("data") or {}
-    return json.dumps({k: data.get(k) for k in ("image", "custom", "attachment") if data.get(k)},
-                      sort_keys=True)
+    return json.dumps({k: data.get(k) for k in ("image", "custom", "attachment") if data.get(k)}, sort_keys=True)
 
 
 def same_bot_messages(received: List[str], stored: List[str]) -> bool:
@@ -185,8 +193,13 @@ def same_bot_messages(received: List[str], stored: List[str]) -> bool:
 
 def audit(conversation: Conversation, tracker: Optional[dict]) -> Audit:
     if tracker is None:
-        return Audit(unreadable=True, lost=sum(ok for _, ok in conversation.sent), duplicated=0,
-                     out_of_order=False, bot_mismatch=True)
+        return Audit(
+            unreadable=True,
+            lost=sum(ok for _, ok in conversation.sent),
+            duplicated=0,
+            out_of_order=False,
+            bot_mismatch=True,
+        )
     events = tracker.get("events") or []
     stored = [e.get("text") for e in events if e.get("event") == "user"]
     acknowledged = Counter(text for text, ok in conversation.sent if ok)
@@ -195,18 +208,24 @@ def audit(conversation: Conversation, tracker: Optional[dict]) -> Audit:
     lost = sum(max(0, n - stored_count[text]) for text, n in acknowledged.items())
     duplicated = sum(max(0, n - acknowledged[text] - unacknowledged[text]) for text, n in stored_count.items())
     everything_acknowledged = not unacknowledged
-    out_of_order = everything_acknowledged and not lost and not duplicated and \
-        stored != [text for text, _ in conversation.sent]
+    out_of_order = (
+        everything_acknowledged and not lost and not duplicated and stored != [text for text, _ in conversation.sent]
+    )
     bot_stored = [bot_event_key(e) for e in events if e.get("event") == "bot"]
     return Audit(
-        unreadable=False, lost=lost, duplicated=duplicated, out_of_order=out_of_order,
+        unreadable=False,
+        lost=lost,
+        duplicated=duplicated,
+        out_of_order=out_of_order,
         bot_mismatch=everything_acknowledged and not same_bot_messages(conversation.received, bot_stored),
         stored_level=(tracker.get("slots") or {}).get("triage_level"),
-        user_events=len(stored), events=len(events),
+        user_events=len(stored),
+        events=len(events),
     )
 
 
 # ---- the result ---------------------------------------------------------------------
+
 
 @dataclass
 class SoakResult:
@@ -266,11 +285,17 @@ def count_traffic(result: SoakResult, traffic: Traffic, load_seconds: float) -> 
     result.tracker_reads = sum(traffic.statuses["tracker"].values())
     result.throughput_msg_s = round(len(message_ms) / load_seconds, 2)
     result.conversations_per_min = round(result.conversations / load_seconds * 60, 1)
-    result.latency_ms = {"p50": rounded(percentile(message_ms, 50)), "p95": rounded(percentile(message_ms, 95)),
-                         "p99": rounded(percentile(message_ms, 99)), "max": rounded(max(message_ms, default=None)),
-                         "mean": rounded(statistics.fmean(message_ms)) if message_ms else None}
-    result.tracker_latency_ms = {"p50": rounded(percentile(traffic.tracker_ms, 50)),
-                                 "p95": rounded(percentile(traffic.tracker_ms, 95))}
+    result.latency_ms = {
+        "p50": rounded(percentile(message_ms, 50)),
+        "p95": rounded(percentile(message_ms, 95)),
+        "p99": rounded(percentile(message_ms, 99)),
+        "max": rounded(max(message_ms, default=None)),
+        "mean": rounded(statistics.fmean(message_ms)) if message_ms else None,
+    }
+    result.tracker_latency_ms = {
+        "p50": rounded(percentile(traffic.tracker_ms, 50)),
+        "p95": rounded(percentile(traffic.tracker_ms, 95)),
+    }
     result.http_statuses = {kind: dict(sorted(c.items())) for kind, c in traffic.statuses.items()}
     result.http_5xx = sum(n for s, n in all_statuses.items() if s >= 500)
     result.http_4xx = sum(n for s, n in all_statuses.items() if 400 <= s < 500)
@@ -297,14 +322,24 @@ def count_conversations(result: SoakResult, plan: List[Conversation], audits: Di
         if c.level != expected["level"]:
             issues.append(f"level {c.level} (expected {expected['level']})")
         issues += [f"{count} {name}" for name, count in (("lost", a.lost), ("duplicated", a.duplicated)) if count]
-        issues += [name.replace("_", " ") for name in ("out_of_order", "bot_mismatch", "unreadable")
-                   if getattr(a, name)]
+        issues += [
+            name.replace("_", " ") for name in ("out_of_order", "bot_mismatch", "unreadable") if getattr(a, name)
+        ]
         if issues:
             result.problem_conversations.append(f"{c.sender}: " + "; ".join(issues))
         result.conversation_results.append(
-            {"sender": c.sender, "vignette": c.vignette["id"], "expected": expected["level"], "level": c.level,
-             "causes": c.causes, "answers": c.answers, "error": c.error, "seconds": round(c.seconds, 1),
-             **asdict(a)})
+            {
+                "sender": c.sender,
+                "vignette": c.vignette["id"],
+                "expected": expected["level"],
+                "level": c.level,
+                "causes": c.causes,
+                "answers": c.answers,
+                "error": c.error,
+                "seconds": round(c.seconds, 1),
+                **asdict(a),
+            }
+        )
     result.messages = sum(len(c.sent) for c in plan)
     result.lost = sum(a.lost for a in audits.values())
     result.duplicated = sum(a.duplicated for a in audits.values())
@@ -325,17 +360,27 @@ def count_tracebacks(result: SoakResult, logs: List[Path]) -> None:
 
 # ---- the run ------------------------------------------------------------------------
 
-def run_soak(conversations: int = 200, users: int = 20, out: Path = DEFAULT_OUT,
-             sample_seconds: float = SAMPLE_SECONDS, model: Path = MODEL, keep: bool = False,
-             log: Callable[[str], None] = print) -> SoakResult:
+
+def run_soak(
+    conversations: int = 200,
+    users: int = 20,
+    out: Path = DEFAULT_OUT,
+    sample_seconds: float = SAMPLE_SECONDS,
+    model: Path = MODEL,
+    keep: bool = False,
+    log: Callable[[str], None] = print,
+) -> SoakResult:
     """Runs the soak and writes the report; `result.failures` lists what fails the run."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     vignettes = load_vignettes()
     run_id = uuid.uuid4().hex[:8]
-    plan = [Conversation(i, vignettes[i % len(vignettes)],
-                         f"soak-{run_id}-{i:04d}-{vignettes[i % len(vignettes)]['id']}"[:128])
-            for i in range(conversations)]
+    plan = [
+        Conversation(
+            i, vignettes[i % len(vignettes)], f"soak-{run_id}-{i:04d}-{vignettes[i % len(vignettes)]['id']}"[:128]
+        )
+        for i in range(conversations)
+    ]
     workdir = Path(tempfile.mkdtemp(prefix="twitch-soak-"))
     result = SoakResult(conversations, users, sample_seconds, load_before=str(machine_load()))
     server = None
@@ -375,11 +420,13 @@ def run_soak(conversations: int = 200, users: int = 20, out: Path = DEFAULT_OUT,
     count_traffic(result, traffic, load_seconds)
     count_conversations(result, plan, audits)
     result.memory = memory_figures(baseline, samples, conversations)
-    result.memory_samples = [(round(s.seconds), s.done, round(s.rasa_mb), round(s.actions_mb))
-                             for s in [baseline] + samples]
+    result.memory_samples = [
+        (round(s.seconds), s.done, round(s.rasa_mb), round(s.actions_mb)) for s in [baseline] + samples
+    ]
     result.load_after = str(machine_load([process.pid for process in server.processes]))
-    (out / "results.json").write_text(json.dumps({**asdict(result), "failures": result.failures},
-                                                 indent=2, default=str))
+    (out / "results.json").write_text(
+        json.dumps({**asdict(result), "failures": result.failures}, indent=2, default=str)
+    )
     (out / "report.md").write_text(write_report(result))
     return result
 
@@ -394,8 +441,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     stop_on_sigterm()  # the servers are stopped on `kill` too
 
-    result = run_soak(args.conversations, args.users, args.out, args.sample_seconds, keep=args.keep,
-                      log=progress_log("soak"))
+    result = run_soak(
+        args.conversations, args.users, args.out, args.sample_seconds, keep=args.keep, log=progress_log("soak")
+    )
     print()
     print(table(["figure", "value"], figure_rows(result)))
     print()

@@ -32,20 +32,33 @@ def figure_rows(r: "SoakResult") -> List[Tuple[str, object]]:
     ]
     for name, label in (("rasa", "Rasa server"), ("actions", "action server"), ("total", "both")):
         f = r.memory[name]
-        rows.append((f"RSS {label}: start / 1st quarter / peak / end (MB)",
-                     f"{f.start_mb} / {f.after_first_quarter_mb} / {f.peak_mb} / {f.end_mb}"))
-        rows.append((f"RSS {label}: growth from 1st quarter to end (medians of {r.level_samples} samples)",
-                     f"{f.growth_after_first_quarter_mb} MB ({f.first_quarter_level_mb} -> {f.end_level_mb})"))
-        rows.append((f"RSS {label}: 2nd-half slope",
-                     f"{f.second_half_mb_per_min} MB/min, {f.second_half_mb_per_100_conversations} MB/100 conv."))
+        rows.append(
+            (
+                f"RSS {label}: start / 1st quarter / peak / end (MB)",
+                f"{f.start_mb} / {f.after_first_quarter_mb} / {f.peak_mb} / {f.end_mb}",
+            )
+        )
+        rows.append(
+            (
+                f"RSS {label}: growth from 1st quarter to end (medians of {r.level_samples} samples)",
+                f"{f.growth_after_first_quarter_mb} MB ({f.first_quarter_level_mb} -> {f.end_level_mb})",
+            )
+        )
+        rows.append(
+            (
+                f"RSS {label}: 2nd-half slope",
+                f"{f.second_half_mb_per_min} MB/min, {f.second_half_mb_per_100_conversations} MB/100 conv.",
+            )
+        )
     rows.append(("Tracebacks in server logs", r.log_tracebacks))
     return rows
 
 
 def write_report(r: "SoakResult") -> str:
     """The report's Markdown text."""
-    verdict = ("**pass** (no 5xx, no lost or duplicated event)" if not r.failures
-               else f"**FAIL**: {', '.join(r.failures)}")
+    verdict = (
+        "**pass** (no 5xx, no lost or duplicated event)" if not r.failures else f"**FAIL**: {', '.join(r.failures)}"
+    )
     lines = [
         "# Soak test",
         "",
@@ -66,8 +79,7 @@ def write_report(r: "SoakResult") -> str:
         "played as tools/vignettes.py plays it: the opening, then after every reply a tracker read "
         "gives `requested_slot`, answered from the vignette, until `triage_level` is set. "
         "A message that gets no 2xx ends its conversation (no retry).",
-        "* Latency: client side, per POST /webhooks/rest/webhook, including queueing behind the "
-        "other users' messages.",
+        "* Latency: client side, per POST /webhooks/rest/webhook, including queueing behind the other users' messages.",
         "* Audit after the load: every tracker is read again. Lost = a message acknowledged with a "
         "2xx that is not among the tracker's user events (as often as it was sent); duplicated = a "
         "text stored more often than it was sent. Bot events are compared with the messages the "
@@ -85,6 +97,10 @@ def write_report(r: "SoakResult") -> str:
         lines += ["## Conversations with a problem", ""] + [f"* {b}" for b in r.problem_conversations[:40]] + [""]
     if r.log_traceback_samples:
         lines += ["## Tracebacks in the server logs", "", "```"] + r.log_traceback_samples + ["```", ""]
-    lines += ["## Memory samples (seconds, conversations done, Rasa MB, actions MB)", "",
-              " ".join(f"({s[0]}, {s[1]}, {s[2]}, {s[3]})" for s in r.memory_samples), ""]
+    lines += [
+        "## Memory samples (seconds, conversations done, Rasa MB, actions MB)",
+        "",
+        " ".join(f"({s[0]}, {s[1]}, {s[2]}, {s[3]})" for s in r.memory_samples),
+        "",
+    ]
     return "\n".join(lines)

@@ -9,8 +9,7 @@ import requests
 import yaml
 
 from benchmarks.targets import Running, Workload
-from tools.servers import (RASA, STARTUP_SECONDS, ProcessGroup, free_port, rasa_env, stop_processes,
-                           wait_until)
+from tools.servers import RASA, STARTUP_SECONDS, ProcessGroup, free_port, rasa_env, stop_processes, wait_until
 
 STOCK_WORKLOAD = Workload(
     conversations=[
@@ -31,8 +30,13 @@ def train_stock(tmp: Path, group: ProcessGroup) -> Tuple[Path, float]:
     """`rasa init` in a fresh folder (it trains the moodbot); the model and the seconds."""
     project = tmp / "stock"
     project.mkdir()
-    seconds = group.run([RASA, "init", "--no-prompt", "--init-dir", str(project)], tmp / "stock-train.log",
-                        "rasa init", cwd=tmp, env=rasa_env(RASA_CACHE_DIRECTORY=str(tmp / "cache-stock")))
+    seconds = group.run(
+        [RASA, "init", "--no-prompt", "--init-dir", str(project)],
+        tmp / "stock-train.log",
+        "rasa init",
+        cwd=tmp,
+        env=rasa_env(RASA_CACHE_DIRECTORY=str(tmp / "cache-stock")),
+    )
     models = sorted(project.glob("models/*.tar.gz"))
     if not models:
         raise RuntimeError("rasa init produced no model")
@@ -44,19 +48,43 @@ def stock(tmp: Path, model: Path, group: ProcessGroup) -> Callable[[], Running]:
 
     def start() -> Running:
         project = model.parents[1]
-        (project / "bench-endpoints.yml").write_text(yaml.safe_dump({
-            "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tmp / "stock.db")},
-        }))
+        (project / "bench-endpoints.yml").write_text(
+            yaml.safe_dump(
+                {
+                    "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tmp / "stock.db")},
+                }
+            )
+        )
         (project / "bench-credentials.yml").write_text("rest:\n")
         port, token = free_port(), uuid.uuid4().hex
         log = tmp / "stock-rasa.log"
         process = group.start(
-            [RASA, "run", "--model", str(model), "--endpoints", "bench-endpoints.yml",
-             "--credentials", "bench-credentials.yml", "--port", str(port),
-             "--enable-api", "--auth-token", token], log, cwd=project)
+            [
+                RASA,
+                "run",
+                "--model",
+                str(model),
+                "--endpoints",
+                "bench-endpoints.yml",
+                "--credentials",
+                "bench-credentials.yml",
+                "--port",
+                str(port),
+                "--enable-api",
+                "--auth-token",
+                token,
+            ],
+            log,
+            cwd=project,
+        )
         url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: requests.get(f"{url}/status?token={token}", timeout=2).ok,
-                   STARTUP_SECONDS, "stock Rasa server", process, log)
+        wait_until(
+            lambda: requests.get(f"{url}/status?token={token}", timeout=2).ok,
+            STARTUP_SECONDS,
+            "stock Rasa server",
+            process,
+            log,
+        )
         return Running(url, token, lambda: stop_processes([process]), pids={"rasa": process.pid})
 
     return start

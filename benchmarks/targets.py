@@ -16,6 +16,7 @@ from tools.servers import ProcessGroup, RasaServer, free_port, start_servers, st
 class Workload:
     """What a bot is asked. `vignettes` > 0: `conversations` are recorded from that many
     vignettes on the first target that uses this workload (see benchmark.record_vignettes)."""
+
     conversations: List[List[str]]
     long_cycle: List[str]  # small talk that keeps a long conversation going
     parse_texts: List[str]
@@ -28,6 +29,7 @@ class Workload:
 class Running:
     """A started target. `pids` (name -> pid) are measured for memory; `action_url` is set
     when its action server can be timed directly."""
+
     url: str
     token: str
     stop: Callable[[], None]
@@ -64,6 +66,7 @@ class Target:
 
 # ---- our assistant: action server + Rasa server, as tools/servers.py starts them ---------
 
+
 def our_workload(vignettes: int) -> Workload:
     """Our conversations are recorded from `vignettes` vignettes at run time."""
     return Workload(
@@ -99,14 +102,19 @@ def ours(model: Path, workdir: Path, group: ProcessGroup) -> Callable[[], Runnin
     def start() -> Running:
         workdir.mkdir(exist_ok=True)
         server: RasaServer = start_servers(workdir, workdir / "conversations.db", model=model, group=group)
-        return Running(server.url, server.token, lambda: stop_servers(server),
-                       pids={"rasa": server.rasa.pid, "actions": server.actions.pid},
-                       action_url=server.action_url)
+        return Running(
+            server.url,
+            server.token,
+            lambda: stop_servers(server),
+            pids={"rasa": server.rasa.pid, "actions": server.actions.pid},
+            action_url=server.action_url,
+        )
 
     return start
 
 
 # ---- the cluster: `processes` Rasa processes behind HAProxy, PostgreSQL and Redis ------------
+
 
 def cluster(processes: int, model: Path, workdir: Path, database: str) -> Callable[[], Running]:
     """Starts deploy/cluster.py's cluster (one action server) on free ports, storing in
@@ -114,9 +122,14 @@ def cluster(processes: int, model: Path, workdir: Path, database: str) -> Callab
 
     def start() -> Running:
         settings = ClusterSettings(
-            run_dir=workdir, port=free_port(), bind_address="127.0.0.1",
-            rasa_ports=[free_port() for _ in range(processes)], action_ports=[free_port()],
-            action_balancer_port=free_port(), auth_token=uuid.uuid4().hex, model=model,
+            run_dir=workdir,
+            port=free_port(),
+            bind_address="127.0.0.1",
+            rasa_ports=[free_port() for _ in range(processes)],
+            action_ports=[free_port()],
+            action_balancer_port=free_port(),
+            auth_token=uuid.uuid4().hex,
+            model=model,
             environment={"CLUSTER_DB": database},
         )
         running = start_cluster(settings)

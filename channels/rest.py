@@ -85,8 +85,12 @@ def _client_message_id(request: Request) -> Optional[Text]:
     if isinstance(message_id, int) and not isinstance(message_id, bool):
         message_id = str(message_id)
     if (
-        not isinstance(message_id, str) or not message_id.strip()
-        or len(message_id) > MAX_MESSAGE_ID_CHARACTERS or CONTROL_CHARACTERS.search(message_id)
+        not isinstance(message_id, str)
+        or not message_id.strip()
+        or len(message_id) > MAX_MESSAGE_ID_CHARACTERS
+        or CONTROL_CHARACTERS.search(message_id)
     ):
-        raise BadRequest(f'"message_id" must be a non-empty string of at most {MAX_MESSAGE_ID_CHARACTERS} printable characters.')
+        raise BadRequest(
+            f'"message_id" must be a non-empty string of at most {MAX_MESSAGE_ID_CHARACTERS} printable characters.'
+        )
     return message_id  # compared within one conversation only

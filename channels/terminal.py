@@ -87,9 +87,12 @@ class Terminal:
         try:
             self.show(self.send(resolve(typed, self.buttons)))
         except requests.RequestException:
-            self._print("Sorry, I can't reach the assistant right now. Please try again in a moment. "
-                        "If you have chest pain, have fainted or are badly short of breath, call "
-                        "your local emergency number now.", "note")
+            self._print(
+                "Sorry, I can't reach the assistant right now. Please try again in a moment. "
+                "If you have chest pain, have fainted or are badly short of breath, call "
+                "your local emergency number now.",
+                "note",
+            )
         return True
 
 

@@ -36,10 +36,7 @@ FILES = {
 def _demo_page_policy(page: bytes) -> Text:
     """The demo page runs no inline code, and talks only to its own server."""
     styles = re.findall(rb"<style>(.*?)</style>", page, flags=re.S)
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(style).digest()).decode() + "'"
-        for style in styles
-    )
+    hashes = " ".join("'sha256-" + base64.b64encode(hashlib.sha256(style).digest()).decode() + "'" for style in styles)
     return (
         f"default-src 'none'; script-src 'self'; style-src 'self' {hashes}; "
         "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
@@ -84,10 +81,13 @@ class WidgetChannel(InputChannel):
             if not request.path.endswith("/"):
                 # The page loads widget.js by a relative address.
                 return response.redirect(request.path + "/")
-            return files["index.html"].respond(request, {
-                "Content-Security-Policy": page_policy,
-                "Referrer-Policy": "no-referrer",
-            })
+            return files["index.html"].respond(
+                request,
+                {
+                    "Content-Security-Policy": page_policy,
+                    "Referrer-Policy": "no-referrer",
+                },
+            )
 
         @widget.route("/widget.js", methods=["GET"])
         async def script(request: Request) -> HTTPResponse:

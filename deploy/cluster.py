@@ -15,7 +15,6 @@ Ctrl-C or SIGTERM stops everything this started. README, "Deployment".
 """
 
 import os
-import secrets
 import signal
 import socket
 import string
@@ -40,9 +39,14 @@ STARTUP_SECONDS = 300
 
 # What deploy/endpoints.yml reads, with the defaults of a machine that runs everything.
 SERVICE_DEFAULTS = {
-    "PGHOST": "127.0.0.1", "PGPORT": "5432", "PGUSER": "postgres", "PGPASSWORD": "",
+    "PGHOST": "127.0.0.1",
+    "PGPORT": "5432",
+    "PGUSER": "postgres",
+    "PGPASSWORD": "",
     "CLUSTER_DB": "twitch_triage",
-    "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "1",
+    "REDIS_HOST": "127.0.0.1",
+    "REDIS_PORT": "6379",
+    "REDIS_DB": "1",
 }
 
 
@@ -76,8 +80,7 @@ class Cluster:
 
     def supervisorctl(self, *command: str) -> str:
         conf = self.settings.run_dir / "supervisord.conf"
-        done = subprocess.run(["supervisorctl", "-c", str(conf), *command],
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(["supervisorctl", "-c", str(conf), *command], capture_output=True, text=True, timeout=60)
         return done.stdout
 
     def pid(self, program: str) -> int:
@@ -109,20 +112,22 @@ class Cluster:
 
 def process_environment(settings: ClusterSettings) -> Dict[str, str]:
     env = {**SERVICE_DEFAULTS, **os.environ, **settings.environment}
-    env.update({
-        "PYTHONPATH": str(ROOT),
-        "CLUSTER_ACTION_PORT": str(settings.action_balancer_port),
-        "SLACK_REDIS_URL": f"redis://{env['REDIS_HOST']}:{env['REDIS_PORT']}/{env['REDIS_DB']}",
-        "SANIC_WORKERS": "1",
-        # Each process is one of several on few cores: TensorFlow's own thread pools
-        # would only fight each other.
-        "TF_INTRA_OP_PARALLELISM_THREADS": "1",
-        "TF_INTER_OP_PARALLELISM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    })
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "CLUSTER_ACTION_PORT": str(settings.action_balancer_port),
+            "SLACK_REDIS_URL": f"redis://{env['REDIS_HOST']}:{env['REDIS_PORT']}/{env['REDIS_DB']}",
+            "SANIC_WORKERS": "1",
+            # Each process is one of several on few cores: TensorFlow's own thread pools
+            # would only fight each other.
+            "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+            "TF_INTER_OP_PARALLELISM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        }
+    )
     if settings.auth_token:
         env["RASA_AUTH_TOKEN"] = settings.auth_token
     if settings.jwt_secret:
@@ -131,12 +136,23 @@ def process_environment(settings: ClusterSettings) -> Dict[str, str]:
 
 
 def _program(name: str, command: str, log: Path, stop_seconds: int = 20) -> str:
-    return "\n".join([
-        f"[program:{name}]", f"command={command}", f"directory={ROOT}",
-        "autorestart=true", "startsecs=0", "startretries=100", f"stopwaitsecs={stop_seconds}",
-        "stopasgroup=true", "killasgroup=true", "redirect_stderr=true",
-        f"stdout_logfile={log}", "stdout_logfile_maxbytes=10MB", "",
-    ])
+    return "\n".join(
+        [
+            f"[program:{name}]",
+            f"command={command}",
+            f"directory={ROOT}",
+            "autorestart=true",
+            "startsecs=0",
+            "startretries=100",
+            f"stopwaitsecs={stop_seconds}",
+            "stopasgroup=true",
+            "killasgroup=true",
+            "redirect_stderr=true",
+            f"stdout_logfile={log}",
+            "stdout_logfile_maxbytes=10MB",
+            "",
+        ]
+    )
 
 
 def write_configuration(settings: ClusterSettings) -> Path:
@@ -146,12 +162,16 @@ def write_configuration(settings: ClusterSettings) -> Path:
     env = process_environment(settings)
 
     haproxy = string.Template(HAPROXY_TEMPLATE.read_text()).substitute(
-        bind_address=settings.bind_address, port=settings.port, run_dir=run_dir,
+        bind_address=settings.bind_address,
+        port=settings.port,
+        run_dir=run_dir,
         action_port=settings.action_balancer_port,
-        rasa_servers="\n".join(f"    server rasa-{i} 127.0.0.1:{port} check"
-                               for i, port in enumerate(settings.rasa_ports, 1)),
-        action_servers="\n".join(f"    server actions-{i} 127.0.0.1:{port} check"
-                                 for i, port in enumerate(settings.action_ports, 1)),
+        rasa_servers="\n".join(
+            f"    server rasa-{i} 127.0.0.1:{port} check" for i, port in enumerate(settings.rasa_ports, 1)
+        ),
+        action_servers="\n".join(
+            f"    server actions-{i} 127.0.0.1:{port} check" for i, port in enumerate(settings.action_ports, 1)
+        ),
     )
     (run_dir / "haproxy.cfg").write_text(haproxy)
 
@@ -172,26 +192,43 @@ def write_configuration(settings: ClusterSettings) -> Path:
 
     sections = [
         "; Written by deploy/cluster.py for `make serve-cluster`.",
-        "[supervisord]", "nodaemon=true", "user=root",
-        f"logfile={run_dir / 'supervisord.log'}", f"pidfile={run_dir / 'supervisord.pid'}",
-        f"childlogdir={run_dir / 'logs'}", "",
-        "[unix_http_server]", f"file={run_dir / 'supervisor.sock'}", "",
-        "[supervisorctl]", f"serverurl=unix://{run_dir / 'supervisor.sock'}", "",
+        "[supervisord]",
+        "nodaemon=true",
+        "user=root",
+        f"logfile={run_dir / 'supervisord.log'}",
+        f"pidfile={run_dir / 'supervisord.pid'}",
+        f"childlogdir={run_dir / 'logs'}",
+        "",
+        "[unix_http_server]",
+        f"file={run_dir / 'supervisor.sock'}",
+        "",
+        "[supervisorctl]",
+        f"serverurl=unix://{run_dir / 'supervisor.sock'}",
+        "",
         "[rpcinterface:supervisor]",
-        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface", "",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+        "",
     ]
     for i, port in enumerate(settings.action_ports, 1):
-        sections.append(_program(
-            f"actions-{i}", f"{RASA} run actions --actions actions --port {port}",
-            run_dir / "logs" / f"actions-{i}.log"))
+        sections.append(
+            _program(
+                f"actions-{i}",
+                f"{RASA} run actions --actions actions --port {port}",
+                run_dir / "logs" / f"actions-{i}.log",
+            )
+        )
     for i, port in enumerate(settings.rasa_ports, 1):
-        sections.append(_program(
-            f"rasa-{i}",
-            f"{RASA} run --model {settings.model} --endpoints {ENDPOINTS} "
-            f"--credentials {credentials_file} --port {port}{api}",
-            run_dir / "logs" / f"rasa-{i}.log"))
-    sections.append(_program(
-        "haproxy", f"/usr/sbin/haproxy -db -f {run_dir / 'haproxy.cfg'}", run_dir / "logs" / "haproxy.log"))
+        sections.append(
+            _program(
+                f"rasa-{i}",
+                f"{RASA} run --model {settings.model} --endpoints {ENDPOINTS} "
+                f"--credentials {credentials_file} --port {port}{api}",
+                run_dir / "logs" / f"rasa-{i}.log",
+            )
+        )
+    sections.append(
+        _program("haproxy", f"/usr/sbin/haproxy -db -f {run_dir / 'haproxy.cfg'}", run_dir / "logs" / "haproxy.log")
+    )
     conf = run_dir / "supervisord.conf"
     conf.write_text("\n".join(sections))
     os.chmod(conf, 0o600)
@@ -212,8 +249,10 @@ def start_cluster(settings: ClusterSettings, startup_seconds: float = STARTUP_SE
         raise RuntimeError(f"{settings.model} is missing: run `make train` first")
     conf = write_configuration(settings)
     supervisor = subprocess.Popen(
-        ["supervisord", "-n", "-c", str(conf)], env=process_environment(settings),
-        stdout=(settings.run_dir / "supervisord.out").open("w"), stderr=subprocess.STDOUT,
+        ["supervisord", "-n", "-c", str(conf)],
+        env=process_environment(settings),
+        stdout=(settings.run_dir / "supervisord.out").open("w"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     cluster = Cluster(settings, supervisor)
@@ -226,8 +265,10 @@ def start_cluster(settings: ClusterSettings, startup_seconds: float = STARTUP_SE
             if supervisor.poll() is not None:
                 raise RuntimeError(f"supervisord exited: {(settings.run_dir / 'supervisord.out').read_text()[-2000:]}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the cluster did not start in {startup_seconds} s; waiting for {waiting_for}"
-                                   f" (logs in {settings.run_dir / 'logs'})")
+                raise RuntimeError(
+                    f"the cluster did not start in {startup_seconds} s; waiting for {waiting_for}"
+                    f" (logs in {settings.run_dir / 'logs'})"
+                )
             waiting_for = [url for url in waiting_for if not _answers(url)]
             time.sleep(0.5)
     except BaseException:
@@ -255,8 +296,11 @@ def settings_from_environment(run_dir: Path) -> ClusterSettings:
 
 def main() -> None:
     settings = settings_from_environment(ROOT / ".rasa" / "cluster")
-    print(f"Starting {len(settings.rasa_ports)} Rasa processes and {len(settings.action_ports)} "
-          f"action server(s) behind HAProxy (about a minute)...", flush=True)
+    print(
+        f"Starting {len(settings.rasa_ports)} Rasa processes and {len(settings.action_ports)} "
+        f"action server(s) behind HAProxy (about a minute)...",
+        flush=True,
+    )
     cluster = start_cluster(settings)
 
     def stop(signum: int, _frame: object) -> None:
@@ -266,9 +310,11 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(f"The assistant is at {cluster.url} (REST: {cluster.url}/webhooks/rest/webhook, "
-          f"widget: {cluster.url}/webhooks/widget/). Logs: {settings.run_dir / 'logs'}. Ctrl-C stops it.",
-          flush=True)
+    print(
+        f"The assistant is at {cluster.url} (REST: {cluster.url}/webhooks/rest/webhook, "
+        f"widget: {cluster.url}/webhooks/widget/). Logs: {settings.run_dir / 'logs'}. Ctrl-C stops it.",
+        flush=True,
+    )
     cluster.supervisor.wait()
 
 

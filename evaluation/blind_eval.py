@@ -26,7 +26,9 @@ OUT = ROOT / "results" / "eval"
 SEEDS = (0, 1, 2)
 IN_PASSING_OPENING = "my calves and thighs keep twitching, mostly at night, it started last week"
 # A probe told by a caregiver is played in a caregiver's conversation.
-IN_PASSING_OPENING_OTHER = "I'm asking for a relative: the calves and thighs keep twitching, mostly at night, it started last week"
+IN_PASSING_OPENING_OTHER = (
+    "I'm asking for a relative: the calves and thighs keep twitching, mostly at night, it started last week"
+)
 WORKERS = 4
 
 
@@ -79,8 +81,10 @@ def score_vignettes(client: BotClient, blind: dict, failures: List[str]) -> Dict
             cause_ok = bool(outcome.causes) and outcome.causes[0] == expected["top_cause"]
             cause_hits += cause_ok
         if not ok or not cause_ok:
-            failures.append(f"### {vignette['id']} (seed {seed}): expected {expected}, got "
-                            f"{got} {outcome.causes}\n\n```\n{outcome.readable()}\n```\n")
+            failures.append(
+                f"### {vignette['id']} (seed {seed}): expected {expected}, got "
+                f"{got} {outcome.causes}\n\n```\n{outcome.readable()}\n```\n"
+            )
     n = len(results)
     all_questions = [q for qs in questions_by_level.values() for q in qs]
     figures["conversations"] = f"{len(blind['vignettes'])} vignettes x {len(SEEDS)} seeds = {n}"
@@ -104,8 +108,11 @@ def score_red_flags(client: BotClient, blind: dict, failures: List[str]) -> Dict
 
     def run(job):
         probe, mode = job
-        opening = None if mode == "opening" else (
-            IN_PASSING_OPENING_OTHER if probe.get("about") == "other" else IN_PASSING_OPENING)
+        opening = (
+            None
+            if mode == "opening"
+            else (IN_PASSING_OPENING_OTHER if probe.get("about") == "other" else IN_PASSING_OPENING)
+        )
         level, outcome = first_mention(client, probe["text"], opening=opening, pools=blind["pools"])
         return probe, mode, level, outcome
 
@@ -117,8 +124,10 @@ def score_red_flags(client: BotClient, blind: dict, failures: List[str]) -> Dict
         by_class[probe["class"]]["total"] += 1
         by_class[probe["class"]]["hit"] += hit
         if not hit:
-            failures.append(f"### red flag {probe['id']} ({probe['class']}, {mode}): expected "
-                            f"{probe['level']}, got {level}\n\n```\n{outcome.readable()}\n```\n")
+            failures.append(
+                f"### red flag {probe['id']} ({probe['class']}, {mode}): expected "
+                f"{probe['level']}, got {level}\n\n```\n{outcome.readable()}\n```\n"
+            )
     figures = {f"red flag: {cls}": share(c["hit"], c["total"]) for cls, c in sorted(by_class.items())}
     hits = sum(c["hit"] for c in by_class.values())
     figures["red flags recognised on first mention, all"] = share(hits, len(results))
@@ -138,8 +147,10 @@ def score_not_own(client: BotClient, blind: dict, failures: List[str]) -> Dict[s
     for probe, outcome in results:
         if outcome.level is None or LEVEL_RANK[outcome.level] > LEVEL_RANK[probe["expected_level"]]:
             raised += 1
-            failures.append(f"### not own {probe['id']} ({probe['kind']}): expected "
-                            f"{probe['expected_level']}, got {outcome.level}\n\n```\n{outcome.readable()}\n```\n")
+            failures.append(
+                f"### not own {probe['id']} ({probe['kind']}): expected "
+                f"{probe['expected_level']}, got {outcome.level}\n\n```\n{outcome.readable()}\n```\n"
+            )
     return {"mentions not the person's own that raised the level": f"{raised} of {len(results)}"}
 
 

@@ -42,26 +42,26 @@ CV_OUT = OUT / "cv"
 HELDOUT_FILE = ROOT / "evaluation" / "heldout_messages.yml"
 NLU_FILE = ROOT / "data" / "nlu.yml"
 
-CV_TIMEOUT = 60 * 60          # seconds for the whole cross-validation
-PARSE_TIMEOUT = 30            # seconds per /model/parse request
-TRIAGE_BUDGET = 40 * 60       # seconds for all vignettes together
-NEAR_DUPLICATE = 0.85         # difflib ratio on normalised text
+CV_TIMEOUT = 60 * 60  # seconds for the whole cross-validation
+PARSE_TIMEOUT = 30  # seconds per /model/parse request
+TRIAGE_BUDGET = 40 * 60  # seconds for all vignettes together
+NEAR_DUPLICATE = 0.85  # difflib ratio on normalised text
 
-LEVELS = ["emergency", "urgent", "soon", "self_care"]   # most urgent first
+LEVELS = ["emergency", "urgent", "soon", "self_care"]  # most urgent first
 URGENCY = {level: len(LEVELS) - i for i, level in enumerate(LEVELS)}  # emergency=4 .. self_care=1
 CAUSES = ["benign", "electrolyte", "thyroid", "neuromuscular"]
 # The findings answered yes / no / unsure: every one the bot records except duration,
 # which is scored in days (DURATION_TOLERANCE).
 FINDINGS = [name for name in load_knowledge().findings if name != "duration"]
 VALUES = ("yes", "no", "unsure")
-DURATION_TOLERANCE = 0.25     # a duration counts as right within 25 % of the expected days
-
+DURATION_TOLERANCE = 0.25  # a duration counts as right within 25 % of the expected days
 
 
 log = progress_log("eval")
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def prf(tp: int, fp: int, fn: int) -> Tuple[float, float, float]:
     precision = tp / (tp + fp) if tp + fp else 0.0
@@ -113,23 +113,41 @@ def overlap_with_training(messages: List[dict]) -> List[Tuple[str, str, float]]:
 
 # --------------------------------------------------------------------------- 1. cross-validation
 
+
 def run_cross_validation() -> dict:
     CV_OUT.mkdir(parents=True, exist_ok=True)
-    command = [RASA, "test", "nlu", "--nlu", "data/nlu.yml", "--config", "config.yml",
-               "--cross-validation", "--folds", "5", "--out", str(CV_OUT.relative_to(ROOT))]
+    command = [
+        RASA,
+        "test",
+        "nlu",
+        "--nlu",
+        "data/nlu.yml",
+        "--config",
+        "config.yml",
+        "--cross-validation",
+        "--folds",
+        "5",
+        "--out",
+        str(CV_OUT.relative_to(ROOT)),
+    ]
     log("cross-validation: rasa " + " ".join(command[1:]))
     started = time.monotonic()
     with (CV_OUT / "rasa-test.log").open("w") as out:
-        completed = subprocess.run(command, cwd=ROOT, env=rasa_env(), stdout=out, stderr=subprocess.STDOUT,
-                                   timeout=CV_TIMEOUT)
+        completed = subprocess.run(
+            command, cwd=ROOT, env=rasa_env(), stdout=out, stderr=subprocess.STDOUT, timeout=CV_TIMEOUT
+        )
     seconds = time.monotonic() - started
     if completed.returncode != 0:
         tail = (CV_OUT / "rasa-test.log").read_text(errors="replace")[-1500:]
-        raise RuntimeError(f"rasa test nlu exited with {completed.returncode}; "
-                           f"see {CV_OUT / 'rasa-test.log'}; it ends:\n{tail}")
+        raise RuntimeError(
+            f"rasa test nlu exited with {completed.returncode}; see {CV_OUT / 'rasa-test.log'}; it ends:\n{tail}"
+        )
     report = json.loads((CV_OUT / "intent_report.json").read_text())
-    per_intent = {name: row for name, row in report.items()
-                  if isinstance(row, dict) and "f1-score" in row and name not in ("macro avg", "weighted avg", "micro avg")}
+    per_intent = {
+        name: row
+        for name, row in report.items()
+        if isinstance(row, dict) and "f1-score" in row and name not in ("macro avg", "weighted avg", "micro avg")
+    }
     errors_file = CV_OUT / "intent_errors.json"
     errors = json.loads(errors_file.read_text()) if errors_file.exists() else []
     return {
@@ -144,9 +162,9 @@ def run_cross_validation() -> dict:
 
 # --------------------------------------------------------------------------- 2. held-out NLU
 
+
 def parse(url: str, token: str, text: str) -> dict:
-    response = requests.post(f"{url}/model/parse", params={"token": token}, json={"text": text},
-                             timeout=PARSE_TIMEOUT)
+    response = requests.post(f"{url}/model/parse", params={"token": token}, json={"text": text}, timeout=PARSE_TIMEOUT)
     response.raise_for_status()
     return response.json()
 
@@ -161,17 +179,19 @@ def evaluate_heldout(url: str, token: str, messages: List[dict]) -> dict:
         entities = result.get("entities") or []
         predicted = sorted({(e["entity"], str(e["value"])) for e in entities if e.get("entity") in FINDINGS})
         durations = [float(e["value"]) for e in entities if e.get("entity") == "duration"]
-        rows.append({
-            "text": message["text"],
-            "expected_intent": message["intent"],
-            "intent": intent,
-            "confidence": (result.get("intent") or {}).get("confidence"),
-            "diet_intent": diet_intent,
-            "expected": sorted(message["findings"].items()),
-            "predicted": predicted,
-            "expected_duration": message.get("duration"),
-            "duration": durations[0] if durations else None,
-        })
+        rows.append(
+            {
+                "text": message["text"],
+                "expected_intent": message["intent"],
+                "intent": intent,
+                "confidence": (result.get("intent") or {}).get("confidence"),
+                "diet_intent": diet_intent,
+                "expected": sorted(message["findings"].items()),
+                "predicted": predicted,
+                "expected_duration": message.get("duration"),
+                "duration": durations[0] if durations else None,
+            }
+        )
 
     intents = sorted({r["expected_intent"] for r in rows})
 
@@ -210,8 +230,13 @@ def evaluate_heldout(url: str, token: str, messages: List[dict]) -> dict:
     precision, recall, f1 = prf(tp, fp, fn)
 
     with_duration = [r for r in rows if r["expected_duration"] is not None]
+
     def duration_ok(r):
-        return r["duration"] is not None and abs(r["duration"] - r["expected_duration"]) <= DURATION_TOLERANCE * r["expected_duration"]
+        return (
+            r["duration"] is not None
+            and abs(r["duration"] - r["expected_duration"]) <= DURATION_TOLERANCE * r["expected_duration"]
+        )
+
     duration_errors = [r for r in with_duration if not duration_ok(r)]
     spurious_durations = [r for r in rows if r["expected_duration"] is None and r["duration"] is not None]
 
@@ -222,18 +247,30 @@ def evaluate_heldout(url: str, token: str, messages: List[dict]) -> dict:
         "served": served,
         "diet": diet,
         "intent_errors": [r for r in rows if r["intent"] != r["expected_intent"]],
-        "entity": {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall, "f1": f1,
-                   "per_finding": {k: prf(*v) + tuple(v) for k, v in sorted(per_finding.items())}},
+        "entity": {
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "per_finding": {k: prf(*v) + tuple(v) for k, v in sorted(per_finding.items())},
+        },
         "entity_errors": entity_errors,
         "messages_with_findings": sum(bool(r["expected"]) for r in rows),
-        "duration": {"n": len(with_duration), "correct": len(with_duration) - len(duration_errors),
-                     "errors": duration_errors, "spurious": spurious_durations},
+        "duration": {
+            "n": len(with_duration),
+            "correct": len(with_duration) - len(duration_errors),
+            "errors": duration_errors,
+            "spurious": spurious_durations,
+        },
         "near_duplicate": NEAR_DUPLICATE,
         "duration_tolerance": DURATION_TOLERANCE,
     }
 
 
 # --------------------------------------------------------------------------- 3. triage
+
 
 def evaluate_triage(url: str, token: str) -> dict:
     vignettes = load_vignettes()
@@ -242,16 +279,27 @@ def evaluate_triage(url: str, token: str) -> dict:
     results = []
     for index, vignette in enumerate(vignettes, 1):
         expected = vignette["expected"]
-        row = {"id": vignette["id"], "expected_level": expected["level"],
-               "expected_cause": expected["top_cause"], "level": None, "causes": [],
-               "questions": None, "asked": [], "error": None}
+        row = {
+            "id": vignette["id"],
+            "expected_level": expected["level"],
+            "expected_cause": expected["top_cause"],
+            "level": None,
+            "causes": [],
+            "questions": None,
+            "asked": [],
+            "error": None,
+        }
         if time.monotonic() > deadline:
             row["error"] = "not run: triage time budget used up"
         else:
             try:
                 outcome = play_vignette(client, vignette)
-                row.update(level=outcome.level, causes=outcome.causes, questions=outcome.questions,
-                           asked=["+".join(asked) for asked in outcome.asked])
+                row.update(
+                    level=outcome.level,
+                    causes=outcome.causes,
+                    questions=outcome.questions,
+                    asked=["+".join(asked) for asked in outcome.asked],
+                )
                 if outcome.stuck:
                     row["error"] = f"stuck: {outcome.error}"
             except Exception as exc:  # one broken vignette must not end the evaluation
@@ -264,7 +312,7 @@ def evaluate_triage(url: str, token: str) -> dict:
     exact = sum(r["level"] == r["expected_level"] for r in results)
     under, over, serious_under = [], [], []
     for r in results:
-        got = URGENCY.get(r["level"], 0)   # no level at all counts as under-triage
+        got = URGENCY.get(r["level"], 0)  # no level at all counts as under-triage
         want = URGENCY[r["expected_level"]]
         if got < want:
             under.append(r)
@@ -296,8 +344,11 @@ def evaluate_triage(url: str, token: str) -> dict:
         "cause_errors": [r for r in scored if not (r["causes"] and r["causes"][0] == r["expected_cause"])],
         "mean_questions": sum(questions) / len(questions) if questions else None,
         "max_questions": max(questions) if questions else None,
-        "questions_by_level": {lvl: (sum(by_level[lvl]) / len(by_level[lvl]), max(by_level[lvl]), len(by_level[lvl]))
-                               for lvl in LEVELS if by_level[lvl]},
+        "questions_by_level": {
+            lvl: (sum(by_level[lvl]) / len(by_level[lvl]), max(by_level[lvl]), len(by_level[lvl]))
+            for lvl in LEVELS
+            if by_level[lvl]
+        },
         "level_errors": [r for r in results if r["level"] != r["expected_level"]],
         "failed": [r for r in results if r["error"]],
     }
@@ -305,8 +356,10 @@ def evaluate_triage(url: str, token: str) -> dict:
 
 # --------------------------------------------------------------------------- main
 
-def run_on_servers(parts: Tuple[str, ...], messages: List[dict], sections: Dict[str, dict],
-                   failures: Dict[str, str]) -> None:
+
+def run_on_servers(
+    parts: Tuple[str, ...], messages: List[dict], sections: Dict[str, dict], failures: Dict[str, str]
+) -> None:
     """The held-out and triage parts, against one pair of real servers."""
     server = None
     with tempfile.TemporaryDirectory(prefix="twitch-eval-") as workdir:
@@ -326,10 +379,22 @@ def run_on_servers(parts: Tuple[str, ...], messages: List[dict], sections: Dict[
                     tri = sections["triage"]
                     pairs_level = [(r["expected_level"], r["level"] or "none") for r in tri["rows"]]
                     pairs_cause = [(r["expected_cause"], (r["causes"] or ["none"])[0]) for r in tri["rows"]]
-                    confusion_png(OUT / "levels_confusion.png", f"Triage level: expected vs. given ({tri['n']} vignettes)",
-                                  LEVELS, pairs_level, "level given by the bot", "expected level")
-                    confusion_png(OUT / "causes_confusion.png", "Top cause: expected vs. bot's first cause",
-                                  CAUSES, pairs_cause, "bot's top cause", "expected top cause")
+                    confusion_png(
+                        OUT / "levels_confusion.png",
+                        f"Triage level: expected vs. given ({tri['n']} vignettes)",
+                        LEVELS,
+                        pairs_level,
+                        "level given by the bot",
+                        "expected level",
+                    )
+                    confusion_png(
+                        OUT / "causes_confusion.png",
+                        "Top cause: expected vs. bot's first cause",
+                        CAUSES,
+                        pairs_cause,
+                        "bot's top cause",
+                        "expected top cause",
+                    )
                 except Exception:
                     failures["triage"] = traceback.format_exc()
         except Exception:
@@ -346,8 +411,7 @@ PARTS = ("cv", "heldout", "triage")
 def parse_parts(argv: List[str]) -> Tuple[str, ...]:
     """`--parts heldout,triage` runs only those parts (default: all three)."""
     parser = argparse.ArgumentParser(prog="python -m evaluation.evaluate", description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--parts", default=",".join(PARTS),
-                        help="comma-separated subset of: " + ", ".join(PARTS))
+    parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated subset of: " + ", ".join(PARTS))
     parts = tuple(p.strip() for p in parser.parse_args(argv).parts.split(",") if p.strip())
     unknown = [p for p in parts if p not in PARTS]
     if unknown or not parts:
@@ -383,8 +447,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             failures["cross-validation"] = traceback.format_exc()
 
     try:  # the raw figures, so a report can be re-read or re-drawn without re-running
-        (OUT / "raw.json").write_text(json.dumps({"sections": sections, "failures": failures,
-                                                  "overlap": overlap}, indent=1, default=str))
+        (OUT / "raw.json").write_text(
+            json.dumps({"sections": sections, "failures": failures, "overlap": overlap}, indent=1, default=str)
+        )
     except Exception:
         failures["raw.json"] = traceback.format_exc()
     try:

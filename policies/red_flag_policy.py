@@ -25,9 +25,7 @@ rasa_patches.apply()
 ASSESSMENT_ACTION = "action_give_assessment"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
 class RedFlagPolicy(Policy):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

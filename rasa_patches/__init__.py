@@ -18,7 +18,7 @@ first, and raises on a mismatch rather than patching something it was not writte
 import inspect
 from typing import Callable, Dict, Tuple
 
-SUPPORTED_RASA = ("3.6.",)   # written against 3.6.21
+SUPPORTED_RASA = ("3.6.",)  # written against 3.6.21
 EXPECTED_PARAMETERS: Dict[str, Tuple[str, ...]] = {
     "RemoteAction._validate_action_result": ("self", "result"),
     "MessageProcessor._run_action": ("self", "action", "tracker", "output_channel", "nlg", "prediction"),

@@ -62,7 +62,7 @@ def install() -> None:
     original = MessageProcessor._run_action
 
     async def run_action_answering_outages(self, action, tracker, output_channel, nlg, prediction):
-        if isinstance(action, CALLS_THE_ACTION_SERVER):   # responses and action_listen need no server
+        if isinstance(action, CALLS_THE_ACTION_SERVER):  # responses and action_listen need no server
             action = _AnswerEvenIfUnreachable(action)
         return await original(self, action, tracker, output_channel, nlg, prediction)
 

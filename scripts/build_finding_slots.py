@@ -20,9 +20,8 @@ from triage.engine import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "domain" / "findings.yml"
-HEADER = ("# Generated from triage/knowledge.yml by `python -m scripts.build_finding_slots`: "
-          "edit the findings there.\n")
-FILLED_BY = "action_extract_findings"   # actions/extract_findings.py
+HEADER = "# Generated from triage/knowledge.yml by `python -m scripts.build_finding_slots`: edit the findings there.\n"
+FILLED_BY = "action_extract_findings"  # actions/extract_findings.py
 
 
 def finding_domain() -> Dict[str, Any]:

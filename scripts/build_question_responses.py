@@ -18,7 +18,9 @@ from triage.engine import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "domain" / "questions.yml"
-HEADER = "# Generated from triage/knowledge.yml by `python -m scripts.build_question_responses`: edit the questions there.\n"
+HEADER = (
+    "# Generated from triage/knowledge.yml by `python -m scripts.build_question_responses`: edit the questions there.\n"
+)
 
 YES_NO_BUTTONS = [
     {"title": "Yes", "payload": "/affirm"},
@@ -37,9 +39,11 @@ DURATION_BUTTONS = [
 
 
 # Someone else's warning sign, told in passing: not merged into this assessment, never ignored.
-SECOND_PERSON = ("What you said about {other_person} matters: new weakness, speech or swallowing trouble needs "
-                 "a doctor today, and chest pain, fainting, bad breathlessness or confusion the emergency number. "
-                 "When we finish, say \"start over\" to check for them. Back to this check:")
+SECOND_PERSON = (
+    "What you said about {other_person} matters: new weakness, speech or swallowing trouble needs "
+    "a doctor today, and chest pain, fainting, bad breathlessness or confusion the emergency number. "
+    'When we finish, say "start over" to check for them. Back to this check:'
+)
 AGAIN = "Thanks, noted. I still need an answer to this one (yes, no or not sure is fine):"
 GENERIC_WHY = "Each answer helps me tell which kind of twitching this looks like and how soon to get seen."
 
@@ -73,16 +77,28 @@ def question_variants(spec: Dict[str, Any]) -> List[Dict[str, Any]]:
     }
     variants = [{"text": _for_rasa(plain)}]
     for style, text in styles.items():
-        variants.append({
-            "condition": [{"type": "slot", "name": "question_style", "value": style}],
-            "text": _for_rasa(text),
-        })
+        variants.append(
+            {
+                "condition": [{"type": "slot", "name": "question_style", "value": style}],
+                "text": _for_rasa(text),
+            }
+        )
     return variants
 
 
-STYLES = ("self", "other", "why", "why_other", "clarify", "clarify_other", "again", "again_other",
-          "second_person", "second_person_other")
-ITEMS = "{question_items}"   # the open group's list, filled by validate_triage_form
+STYLES = (
+    "self",
+    "other",
+    "why",
+    "why_other",
+    "clarify",
+    "clarify_other",
+    "again",
+    "again_other",
+    "second_person",
+    "second_person_other",
+)
+ITEMS = "{question_items}"  # the open group's list, filled by validate_triage_form
 
 
 def group_variants(knowledge, name: str, spec: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -92,22 +108,34 @@ def group_variants(knowledge, name: str, spec: Dict[str, Any]) -> List[Dict[str,
     plain, other = spec["question"], spec.get("question_other", spec["question"])
     why, which = spec.get("why", GENERIC_WHY), knowledge.group_wording["which"]
     texts = {
-        "self": plain, "other": other, "why": f"{why} {plain}", "why_other": f"{why} {other}",
-        "clarify": spec.get("clarify", plain), "clarify_other": spec.get("clarify_other", other),
-        "again": which, "again_other": which,
-        "second_person": f"{SECOND_PERSON} {plain}", "second_person_other": f"{SECOND_PERSON} {other}",
+        "self": plain,
+        "other": other,
+        "why": f"{why} {plain}",
+        "why_other": f"{why} {other}",
+        "clarify": spec.get("clarify", plain),
+        "clarify_other": spec.get("clarify_other", other),
+        "again": which,
+        "again_other": which,
+        "second_person": f"{SECOND_PERSON} {plain}",
+        "second_person_other": f"{SECOND_PERSON} {other}",
     }
-    buttons = [{"title": knowledge.findings[f]["button"]["title"], "payload": knowledge.findings[f]["button"]["says"]}
-               for f in spec["findings"]]
-    buttons += [{"title": knowledge.group_wording["none"], "payload": "none of these"},
-                {"title": "Not sure", "payload": "/unsure"}]
+    buttons = [
+        {"title": knowledge.findings[f]["button"]["title"], "payload": knowledge.findings[f]["button"]["says"]}
+        for f in spec["findings"]
+    ]
+    buttons += [
+        {"title": knowledge.group_wording["none"], "payload": "none of these"},
+        {"title": "Not sure", "payload": "/unsure"},
+    ]
     variants = []
     for style in STYLES:
-        variants.append({
-            "condition": [{"type": "slot", "name": "question_group", "value": f"{name}|{style}"}],
-            "text": _for_rasa(f"{texts[style]}\n{ITEMS}"),
-            "buttons": buttons,
-        })
+        variants.append(
+            {
+                "condition": [{"type": "slot", "name": "question_group", "value": f"{name}|{style}"}],
+                "text": _for_rasa(f"{texts[style]}\n{ITEMS}"),
+                "buttons": buttons,
+            }
+        )
     return variants
 
 
@@ -119,8 +147,9 @@ def question_responses() -> Dict[str, Any]:
         responses[f"utter_ask_{finding}"] = [
             {**variant, "buttons": buttons} for variant in question_variants(knowledge.findings[finding])
         ]
-    grouped = [variant for name, spec in knowledge.question_groups.items()
-               for variant in group_variants(knowledge, name, spec)]
+    grouped = [
+        variant for name, spec in knowledge.question_groups.items() for variant in group_variants(knowledge, name, spec)
+    ]
     # Rasa needs one variation without a condition; question_group is always set, so the
     # first group's plain wording only stands by.
     default = {key: value for key, value in grouped[0].items() if key != "condition"}
@@ -134,9 +163,7 @@ class _PlainDumper(yaml.SafeDumper):
 
 
 def render() -> str:
-    return HEADER + yaml.dump(
-        question_responses(), Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100
-    )
+    return HEADER + yaml.dump(question_responses(), Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 if __name__ == "__main__":

@@ -17,11 +17,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 RASA = str(Path(sys.executable).with_name("rasa"))
 UNUSED = re.compile(r"UserWarning: The utterance '(utter_\w+)' is not used in any story or rule\.")
-SENT_BY_CODE = {"utter_action_server_unavailable",   # rasa_patches/outage_answer.py
-                "utter_other_person_needs_a_check",   # actions/give_assessment.py
-                "utter_offer_summary", "utter_nothing_to_summarise",   # actions/give_assessment.py, doctor_summary.py
-                "utter_data_deleted",   # actions/delete_my_data.py
-                "utter_restart"}   # Rasa's action_restart
+SENT_BY_CODE = {
+    "utter_action_server_unavailable",  # rasa_patches/outage_answer.py
+    "utter_other_person_needs_a_check",  # actions/give_assessment.py
+    "utter_offer_summary",
+    "utter_nothing_to_summarise",  # actions/give_assessment.py, doctor_summary.py
+    "utter_data_deleted",  # actions/delete_my_data.py
+    "utter_restart",
+}  # Rasa's action_restart
 
 
 def form_questions() -> set:
@@ -33,14 +36,13 @@ def form_questions() -> set:
 
 
 def main() -> int:
-    run = subprocess.run(
-        [RASA, "data", "validate", "--domain", "domain"], cwd=ROOT, capture_output=True, text=True
-    )
+    run = subprocess.run([RASA, "data", "validate", "--domain", "domain"], cwd=ROOT, capture_output=True, text=True)
     output = run.stdout + run.stderr
     sys.stdout.write(output)
     asks = form_questions() | SENT_BY_CODE
     problems = [
-        line for line in output.splitlines()
+        line
+        for line in output.splitlines()
         if "UserWarning" in line and not (UNUSED.search(line) and UNUSED.search(line).group(1) in asks)
     ]
     if run.returncode or problems:

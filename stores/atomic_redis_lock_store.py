@@ -57,9 +57,7 @@ class AtomicRedisLockStore(RedisLockStore):
 
     # ---- every change of a ticket list is one transaction ------------------------------
 
-    def _change(
-        self, conversation_id: Text, change: Callable[[TicketLock], Result]
-    ) -> Result:
+    def _change(self, conversation_id: Text, change: Callable[[TicketLock], Result]) -> Result:
         """Applies `change` to the stored lock and stores the result, or retries when
         another process changed the lock in between. An emptied lock is deleted."""
         key = self.key_prefix + conversation_id
@@ -135,4 +133,3 @@ class AtomicRedisLockStore(RedisLockStore):
                 self.renew_ticket(conversation_id, ticket_number)
             except LockError:
                 logger.warning("Could not renew a lock ticket; it expires in %.0f s.", self.ticket_seconds)
-

@@ -52,9 +52,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         elif self.engine.dialect.name == "postgresql":
             self._bound_postgresql_pool(int(pool_size), int(max_overflow))
             with self.engine.begin() as connection:
-                connection.exec_driver_sql(
-                    "CREATE TABLE IF NOT EXISTS erasures_pending (erased_at double precision)"
-                )
+                connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS erasures_pending (erased_at double precision)")
         self.retention_seconds = float(retention_days) * SECONDS_PER_DAY if retention_days else None
         self._last_purge = 0.0
         self.purge_expired()
@@ -65,7 +63,10 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         self.engine = sa.create_engine(
-            url, poolclass=sa.pool.QueuePool, pool_size=2, max_overflow=8,
+            url,
+            poolclass=sa.pool.QueuePool,
+            pool_size=2,
+            max_overflow=8,
             connect_args={"check_same_thread": False},
         )
         sa.event.listen(self.engine, "connect", _configure_sqlite)
@@ -75,7 +76,10 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         self.engine = sa.create_engine(
-            url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=3600,
+            url,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_recycle=3600,
         )
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
@@ -93,9 +97,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         if time.time() - self._last_purge > PURGE_INTERVAL_SECONDS:
             self.purge_expired()
 
-    async def _retrieve(
-        self, sender_id: Text, fetch_events_from_all_sessions: bool
-    ) -> Optional[DialogueStateTracker]:
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         # Only the data column: Rasa's query builds an ORM object per event first.
         with self.session_scope() as session:
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions)

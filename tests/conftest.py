@@ -18,6 +18,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # ---- action tests -------------------------------------------------------------------
 
+
 @pytest.fixture
 def dispatcher():
     from rasa_sdk.executor import CollectingDispatcher
@@ -84,16 +85,18 @@ def fake_chat_apis() -> Iterator[FakeChatApis]:
 def rasa_server(tmp_path_factory, fake_chat_apis) -> Iterator[RasaServer]:
     """Every channel on: REST, the widget, and Telegram and Slack against local fake APIs."""
     workdir = tmp_path_factory.mktemp("servers")
-    settings = credentials({
-        "TELEGRAM_ACCESS_TOKEN": TELEGRAM_TOKEN,
-        "TELEGRAM_BOT_USERNAME": fake_chat_apis.telegram_username,
-        "TELEGRAM_WEBHOOK_URL": "https://example.invalid/webhooks/telegram/webhook",
-        "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
-        "TELEGRAM_API_SERVER": fake_chat_apis.url,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
-        "SLACK_API_BASE_URL": f"{fake_chat_apis.url}/api/",
-    })
+    settings = credentials(
+        {
+            "TELEGRAM_ACCESS_TOKEN": TELEGRAM_TOKEN,
+            "TELEGRAM_BOT_USERNAME": fake_chat_apis.telegram_username,
+            "TELEGRAM_WEBHOOK_URL": "https://example.invalid/webhooks/telegram/webhook",
+            "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+            "TELEGRAM_API_SERVER": fake_chat_apis.url,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+            "SLACK_API_BASE_URL": f"{fake_chat_apis.url}/api/",
+        }
+    )
     credentials_file = workdir / "credentials.yml"
     credentials_file.write_text(yaml.safe_dump(settings))
     server = start_servers(workdir, workdir / "conversations.db", credentials=credentials_file)

@@ -32,7 +32,7 @@ def test_the_patches_are_in_force_and_apply_is_idempotent():
     run_action = MessageProcessor._run_action
     rasa_patches.apply()
     assert RemoteAction._validate_action_result is reply_validation.validate_action_result
-    assert MessageProcessor._run_action is run_action   # not wrapped twice
+    assert MessageProcessor._run_action is run_action  # not wrapped twice
 
 
 def test_another_rasa_version_fails_loudly():
@@ -41,7 +41,7 @@ def test_another_rasa_version_fails_loudly():
 
 
 def test_a_changed_signature_fails_loudly():
-    async def _run_action(self, action, tracker, output_channel, nlg):   # "prediction" gone
+    async def _run_action(self, action, tracker, output_channel, nlg):  # "prediction" gone
         return True
 
     with pytest.raises(rasa_patches.IncompatibleRasa):
@@ -69,6 +69,7 @@ def test_an_outage_is_recognised_by_its_exception_not_its_words():
 
 # ---- lean action calls and resent messages -------------------------------------------------
 
+
 def conversation_of(*events):
     from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -83,8 +84,12 @@ def test_an_action_call_carries_this_turns_events_and_the_full_state():
     from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
     tracker = conversation_of(
-        UserUttered("my calf twitches"), ActionExecuted("triage_form"), BotUttered("Any chest pain?"),
-        ActionExecuted("action_listen"), UserUttered("no"), SlotSet("emergency_signs", "no"),
+        UserUttered("my calf twitches"),
+        ActionExecuted("triage_form"),
+        BotUttered("Any chest pain?"),
+        ActionExecuted("action_listen"),
+        UserUttered("no"),
+        SlotSet("emergency_signs", "no"),
     )
     call = RemoteAction("action_extract_findings", None)._action_call_format(tracker, Domain.empty())
     assert [event["event"] for event in call["tracker"]["events"]] == ["user", "slot"]
@@ -99,8 +104,11 @@ def test_a_resent_message_is_answered_from_the_stored_replies():
     from rasa_patches.resend_once import replies_to
 
     tracker = conversation_of(
-        UserUttered("my calf twitches", message_id="m1"), BotUttered("Any chest pain?", {"buttons": [{"title": "No"}]}),
-        ActionExecuted("action_listen"), UserUttered("no", message_id="m2"), BotUttered("Any weakness?"),
+        UserUttered("my calf twitches", message_id="m1"),
+        BotUttered("Any chest pain?", {"buttons": [{"title": "No"}]}),
+        ActionExecuted("action_listen"),
+        UserUttered("no", message_id="m2"),
+        BotUttered("Any weakness?"),
     )
     assert replies_to(tracker, "m1") == [{"text": "Any chest pain?", "buttons": [{"title": "No"}]}]
     assert replies_to(tracker, "m2") == [{"text": "Any weakness?"}]

@@ -9,9 +9,18 @@ from actions.give_assessment import ActionGiveAssessment
 from actions.triage_form import ValidateTriageForm
 
 ALL_CLEAR = {
-    "emergency_signs": "no", "weakness": "no", "speech_swallowing": "no", "muscle_wasting": "no",
-    "cramps": "no", "palpitations": "no", "thyroid_signs": "no", "tingling": "no",
-    "fluid_losses": "no", "recent_med_change": "no", "medical_history": "no", "duration": "short",
+    "emergency_signs": "no",
+    "weakness": "no",
+    "speech_swallowing": "no",
+    "muscle_wasting": "no",
+    "cramps": "no",
+    "palpitations": "no",
+    "thyroid_signs": "no",
+    "tingling": "no",
+    "fluid_losses": "no",
+    "recent_med_change": "no",
+    "medical_history": "no",
+    "duration": "short",
 }
 
 
@@ -81,8 +90,9 @@ async def test_contradicting_answers_in_one_message_keep_the_cautious_one(make_t
 
 
 async def test_a_red_flag_once_reported_is_not_cleared_by_a_later_no(make_tracker, dispatcher, domain):
-    tracker = make_tracker(slots={"speech_swallowing": "yes", "triage_level": "urgent"},
-                           intent="deny", requested_slot="speech_swallowing")
+    tracker = make_tracker(
+        slots={"speech_swallowing": "yes", "triage_level": "urgent"}, intent="deny", requested_slot="speech_swallowing"
+    )
     assert await extract(tracker, dispatcher, domain) == {}
 
 
@@ -163,10 +173,11 @@ async def test_a_reply_opening_with_no_answers_the_open_question(make_tracker, d
 
 async def test_a_question_not_understood_three_times_is_recorded_as_not_sure(make_tracker, dispatcher, domain):
     first = await extract(make_tracker(requested_slot="cramps", text="hmm my calf"), dispatcher, domain)
-    assert first == {"unanswered_replies": 1, "question_style": "again"}   # "I still need an answer"
+    assert first == {"unanswered_replies": 1, "question_style": "again"}  # "I still need an answer"
     third = await extract(
         make_tracker(slots={"unanswered_replies": 2}, requested_slot="cramps", text="my calf again"),
-        dispatcher, domain,
+        dispatcher,
+        domain,
     )
     assert third == {"cramps": "unsure", "unanswered_replies": 0}
 
@@ -179,14 +190,17 @@ async def test_how_a_reply_opens_outweighs_the_guessed_intent(make_tracker, disp
 
 # ---- answer semantics and whose symptoms (issue: understand real people) ---------------
 
+
 def who(name, value, experiencer):
     return {"entity": name, "value": value, "experiencer": experiencer}
 
 
 async def test_a_question_back_is_not_an_answer_the_reason_comes_with_the_question_again(
-        make_tracker, dispatcher, domain):
-    tracker = make_tracker(intent="nlu_fallback", requested_slot="emergency_signs",
-                           entities=[entity("asks_back", "yes")])
+    make_tracker, dispatcher, domain
+):
+    tracker = make_tracker(
+        intent="nlu_fallback", requested_slot="emergency_signs", entities=[entity("asks_back", "yes")]
+    )
     slots = await extract(tracker, dispatcher, domain)
     assert "emergency_signs" not in slots and slots["question_style"] == "why"
 
@@ -195,8 +209,11 @@ async def test_a_first_not_sure_to_a_red_flag_gets_one_clarifying_question(make_
     first = await extract(make_tracker(intent="unsure", requested_slot="emergency_signs"), dispatcher, domain)
     assert "emergency_signs" not in first and "triage_level" not in first
     assert first["question_style"] == "clarify" and first["clarified"] == "emergency_signs"
-    second = await extract(make_tracker(slots={"clarified": "emergency_signs"}, intent="unsure",
-                                        requested_slot="emergency_signs"), dispatcher, domain)
+    second = await extract(
+        make_tracker(slots={"clarified": "emergency_signs"}, intent="unsure", requested_slot="emergency_signs"),
+        dispatcher,
+        domain,
+    )
     assert second["emergency_signs"] == "unsure" and second["triage_level"] == "urgent"
 
 
@@ -206,8 +223,13 @@ async def test_not_sure_to_a_companion_question_is_kept_at_once(make_tracker, di
 
 
 async def test_someone_elses_symptoms_in_passing_are_not_findings(make_tracker, dispatcher, domain):
-    tracker = make_tracker(entities=[who("subject", "self", None), who("emergency_signs", "yes", "other:friend"),
-                                     who("triggers", "yes", "self")])
+    tracker = make_tracker(
+        entities=[
+            who("subject", "self", None),
+            who("emergency_signs", "yes", "other:friend"),
+            who("triggers", "yes", "self"),
+        ]
+    )
     slots = await extract(tracker, dispatcher, domain)
     assert "emergency_signs" not in slots and "triage_level" not in slots and slots["triggers"] == "yes"
 
@@ -226,8 +248,9 @@ async def test_questions_about_someone_else_are_worded_for_them(make_tracker, di
 
 
 async def test_the_writers_own_symptoms_do_not_count_when_asking_for_someone_else(make_tracker, dispatcher, domain):
-    tracker = make_tracker(slots={"about": "other:dad"},
-                           entities=[who("cramps", "yes", "self"), who("tingling", "yes", "pronoun")])
+    tracker = make_tracker(
+        slots={"about": "other:dad"}, entities=[who("cramps", "yes", "self"), who("tingling", "yes", "pronoun")]
+    )
     slots = await extract(tracker, dispatcher, domain)
     assert "cramps" not in slots and slots["tingling"] == "yes"
 
@@ -244,10 +267,12 @@ async def test_a_sudden_one_sided_weakness_is_an_emergency(make_tracker, dispatc
 
 
 async def test_an_emergency_happening_now_to_someone_else_turns_the_assessment_to_them(
-        make_tracker, dispatcher, domain):
+    make_tracker, dispatcher, domain
+):
     now = {"entity": "emergency_signs", "value": "yes", "experiencer": "other:husband", "now": True}
-    slots = await extract(make_tracker(slots={"about": "self"}, requested_slot="cramps", entities=[now]),
-                          dispatcher, domain)
+    slots = await extract(
+        make_tracker(slots={"about": "self"}, requested_slot="cramps", entities=[now]), dispatcher, domain
+    )
     assert slots["about"] == "other:husband" and slots["triage_level"] == "emergency"
 
 
@@ -258,8 +283,11 @@ async def test_someone_elses_old_story_does_not_turn_the_assessment(make_tracker
 
 
 async def test_someone_unnamed_is_named_by_the_first_relation(make_tracker, dispatcher, domain):
-    slots = await extract(make_tracker(slots={"about": "other:someone"},
-                                       entities=[who("cramps", "yes", "other:aunt")]), dispatcher, domain)
+    slots = await extract(
+        make_tracker(slots={"about": "other:someone"}, entities=[who("cramps", "yes", "other:aunt")]),
+        dispatcher,
+        domain,
+    )
     assert slots["about"] == "other:aunt" and slots["cramps"] == "yes"
 
 
@@ -269,15 +297,17 @@ GROUP = {"asked_findings": ["cramps", "palpitations", "thyroid_signs", "tingling
 
 
 async def test_none_of_these_denies_every_finding_of_the_group(make_tracker, dispatcher, domain):
-    tracker = make_tracker(slots=GROUP, intent="deny", requested_slot="grouped_answer",
-                           entities=[entity("answer", "no")])
+    tracker = make_tracker(
+        slots=GROUP, intent="deny", requested_slot="grouped_answer", entities=[entity("answer", "no")]
+    )
     slots = await extract(tracker, dispatcher, domain)
     assert {f: slots[f] for f in GROUP["asked_findings"]} == dict.fromkeys(GROUP["asked_findings"], "no")
 
 
 async def test_naming_just_some_of_the_group_denies_the_rest(make_tracker, dispatcher, domain):
-    tracker = make_tracker(slots=GROUP, requested_slot="grouped_answer",
-                           entities=[entity("cramps", "yes"), entity("names_all", "yes")])
+    tracker = make_tracker(
+        slots=GROUP, requested_slot="grouped_answer", entities=[entity("cramps", "yes"), entity("names_all", "yes")]
+    )
     slots = await extract(tracker, dispatcher, domain)
     assert slots["cramps"] == "yes" and slots["palpitations"] == slots["tingling"] == "no"
 
@@ -290,25 +320,35 @@ async def test_naming_some_of_the_group_leaves_the_rest_to_ask_again(make_tracke
 
 
 async def test_yes_to_a_group_asks_which(make_tracker, dispatcher, domain):
-    tracker = make_tracker(slots=GROUP, intent="affirm", requested_slot="grouped_answer",
-                           entities=[entity("answer", "yes")])
+    tracker = make_tracker(
+        slots=GROUP, intent="affirm", requested_slot="grouped_answer", entities=[entity("answer", "yes")]
+    )
     slots = await extract(tracker, dispatcher, domain)
     assert slots == {"question_style": "again", "unanswered_replies": 1}
 
 
 async def test_not_sure_to_the_nerve_signs_group_is_clarified_once(make_tracker, dispatcher, domain):
-    nerve = {"asked_findings": ["weakness", "speech_swallowing", "muscle_wasting"], "question_group": "nerve_signs|self"}
-    first = await extract(make_tracker(slots=nerve, intent="unsure", requested_slot="grouped_answer"), dispatcher, domain)
+    nerve = {
+        "asked_findings": ["weakness", "speech_swallowing", "muscle_wasting"],
+        "question_group": "nerve_signs|self",
+    }
+    first = await extract(
+        make_tracker(slots=nerve, intent="unsure", requested_slot="grouped_answer"), dispatcher, domain
+    )
     assert first["question_style"] == "clarify" and "weakness" not in first
-    second = await extract(make_tracker(slots={**nerve, "clarified": "nerve_signs"}, intent="unsure",
-                                        requested_slot="grouped_answer"), dispatcher, domain)
+    second = await extract(
+        make_tracker(slots={**nerve, "clarified": "nerve_signs"}, intent="unsure", requested_slot="grouped_answer"),
+        dispatcher,
+        domain,
+    )
     assert second["weakness"] == second["speech_swallowing"] == "unsure"
 
 
 async def test_someone_elses_warning_sign_in_passing_is_named_not_merged(make_tracker, dispatcher, domain):
     """ "and my mum has been dropping cups": not this assessment's finding, never ignored."""
-    tracker = make_tracker(slots={"about": "self"}, requested_slot="cramps",
-                           entities=[who("weakness", "yes", "other:mum")])
+    tracker = make_tracker(
+        slots={"about": "self"}, requested_slot="cramps", entities=[who("weakness", "yes", "other:mum")]
+    )
     slots = await extract(tracker, dispatcher, domain)
     assert "weakness" not in slots and "triage_level" not in slots
     assert slots["other_person"] == "your mum" and slots["question_style"] == "second_person"

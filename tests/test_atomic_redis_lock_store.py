@@ -133,8 +133,12 @@ def test_built_from_rasa_endpoint_configuration(prefix):
     from rasa.utils.endpoints import EndpointConfig
 
     config = EndpointConfig(
-        url="127.0.0.1", type="stores.atomic_redis_lock_store.AtomicRedisLockStore",
-        port=6379, db=1, key_prefix=prefix, ticket_seconds=3,
+        url="127.0.0.1",
+        type="stores.atomic_redis_lock_store.AtomicRedisLockStore",
+        port=6379,
+        db=1,
+        key_prefix=prefix,
+        ticket_seconds=3,
     )
     store = LockStore.create(config)
     assert isinstance(store, AtomicRedisLockStore) and store.ticket_seconds == 3

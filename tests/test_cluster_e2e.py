@@ -51,9 +51,12 @@ def database():
 def cluster(tmp_path_factory, database, fake_chat_apis):
     settings = ClusterSettings(
         run_dir=tmp_path_factory.mktemp("cluster"),
-        port=free_port(), bind_address="127.0.0.1",
-        rasa_ports=[free_port(), free_port()], action_ports=[free_port()],
-        action_balancer_port=free_port(), auth_token=uuid.uuid4().hex,
+        port=free_port(),
+        bind_address="127.0.0.1",
+        rasa_ports=[free_port(), free_port()],
+        action_ports=[free_port()],
+        action_balancer_port=free_port(),
+        auth_token=uuid.uuid4().hex,
         environment={
             "CLUSTER_DB": database,
             "SLACK_BOT_TOKEN": "xoxb-test",
@@ -150,15 +153,24 @@ def test_many_conversations_at_once_are_spread_over_the_processes_and_stored_who
         list(pool.map(lambda sender: talk(bot, sender), senders))
     for sender in senders:
         assert_conversation_intact(bot, sender, reference_state)
-    served = {row["svname"]: int(row["stot"]) for row in cluster.balancer_statistics()
-              if row["pxname"] == "rasa_processes" and row["svname"].startswith("rasa-")}
+    served = {
+        row["svname"]: int(row["stot"])
+        for row in cluster.balancer_statistics()
+        if row["pxname"] == "rasa_processes" and row["svname"].startswith("rasa-")
+    }
     assert all(count > 20 for count in served.values()), served
 
 
 def test_messages_of_one_conversation_sent_at_once_are_handled_one_after_the_other(cluster):
     bot, sender = client(cluster), "burst-" + uuid.uuid4().hex[:8]
-    texts = ["my eyelid twitches", "what tests will I need", "what is BFS", "can caffeine cause twitching",
-             "should I take magnesium", "is it ALS?"]
+    texts = [
+        "my eyelid twitches",
+        "what tests will I need",
+        "what is BFS",
+        "can caffeine cause twitching",
+        "should I take magnesium",
+        "is it ALS?",
+    ]
     with ThreadPoolExecutor(len(texts)) as pool:
         replies = list(pool.map(lambda item: bot.send(sender, item[1], f"burst-{item[0]}"), enumerate(texts)))
     assert all(replies), "every message got an answer"

@@ -40,6 +40,7 @@ TIMEOUT = 120  # seconds per HTTP request (a busy 2-core machine)
 
 # ---- a person talking to the bot over REST ----------------------------------------------
 
+
 class Person:
     def __init__(self, server: RasaServer, vignette_id: str):
         self.bot = BotClient(server.url, server.token, TIMEOUT)
@@ -96,6 +97,7 @@ def user_texts(tracker: dict) -> List[str]:
 
 # ---- servers and their logs ---------------------------------------------------------------
 
+
 def assert_no_traceback(window: LogWindow) -> None:
     records = records_with_traceback(window.text())
     assert not records, "a server logged an exception:\n" + "\n".join(records)[-4000:]
@@ -135,6 +137,7 @@ def established_to(port: int) -> set:
 
 
 # ---- the Rasa server ------------------------------------------------------------------------
+
 
 def finishes_as_expected(person) -> None:
     """Answers the remaining questions: the vignette's level and top cause, every message once."""
@@ -177,8 +180,8 @@ def test_a_message_in_flight_when_the_rasa_server_dies_is_stored_not_at_all(serv
     def send() -> None:
         try:
             outcome["response"] = requests.post(
-                f"{servers.url}/webhooks/rest/webhook", json={"sender": person.sender, "message": text},
-                timeout=TIMEOUT)
+                f"{servers.url}/webhooks/rest/webhook", json={"sender": person.sender, "message": text}, timeout=TIMEOUT
+            )
         except requests.RequestException as error:
             outcome["error"] = error
 
@@ -212,6 +215,7 @@ def test_a_message_in_flight_when_the_rasa_server_dies_is_stored_not_at_all(serv
 
 
 # ---- the action server ------------------------------------------------------------------------
+
 
 @pytest.mark.e2e
 def test_action_server_killed_between_turns_continues_at_the_same_question(servers):
@@ -270,4 +274,6 @@ def test_a_person_hears_something_while_the_action_server_is_down(servers):
         start_process(servers, "actions")
     assert response.status_code == 200
     said = " ".join(message.get("text") or "" for message in response.json())
-    assert said.count("emergency number") == 1, "a red flag while the action server is down still gets the emergency advice, once"
+    assert said.count("emergency number") == 1, (
+        "a red flag while the action server is down still gets the emergency advice, once"
+    )

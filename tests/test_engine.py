@@ -36,8 +36,13 @@ RED_FLAGS = ["emergency_signs", "weakness", "speech_swallowing"]
 # Asked first with them, though alone it is "soon" (clinical review F6).
 SCREENED_FIRST = RED_FLAGS + ["muscle_wasting"]
 COMPANIONS = [
-    "cramps", "palpitations", "thyroid_signs", "tingling", "fluid_losses",
-    "recent_med_change", "medical_history",
+    "cramps",
+    "palpitations",
+    "thyroid_signs",
+    "tingling",
+    "fluid_losses",
+    "recent_med_change",
+    "medical_history",
 ]
 ASKED = [name for name, spec in KB.findings.items() if spec.get("ask", True)]
 
@@ -138,8 +143,9 @@ def test_emergency_hides_benign_but_keeps_other_causes():
     assert result.causes[0] == "neuromuscular"
 
 
-@pytest.mark.parametrize("other", [all_clear(), {"cramps": "yes", "palpitations": "yes"},
-                                   {"weakness": "unsure", "triggers": "yes"}])
+@pytest.mark.parametrize(
+    "other", [all_clear(), {"cramps": "yes", "palpitations": "yes"}, {"weakness": "unsure", "triggers": "yes"}]
+)
 def test_emergency_wins_over_everything(other):
     """Emergency signs are the most urgent level whatever else is reported."""
     assert level_of({**other, "emergency_signs": "yes"}) == "emergency"
@@ -258,8 +264,13 @@ def test_urgent_never_leads_with_the_harmless_cause():
 def test_a_red_flag_outweighs_every_harmless_clue():
     """F17: 'those findings shift the concern toward neuromuscular disease evaluation'
     (art. 72) with every harmless clue at once: a margin, not a tie."""
-    findings = {"triggers": "yes", "duration": "short", "benign_pattern": "yes", "recent_med_change": "yes",
-                "muscle_wasting": "yes"}
+    findings = {
+        "triggers": "yes",
+        "duration": "short",
+        "benign_pattern": "yes",
+        "recent_med_change": "yes",
+        "muscle_wasting": "yes",
+    }
     scores = __import__("triage.engine", fromlist=["_cause_scores"])._cause_scores(findings, [], KB)
     assert scores["neuromuscular"] > scores["benign"]
 
@@ -363,8 +374,12 @@ def test_self_care_advice_matches_home_steps():
         ({"tingling": "yes"}, (), "electrolyte", "numbness/tingling suggests electrolyte/nerve irritation"),
         ({"fluid_losses": "yes"}, (), "electrolyte", "especially likely with vomiting, diarrhea, sweating, diuretics"),
         ({"thyroid_signs": "yes"}, (), "thyroid", "weight loss, heat intolerance, sweating suggest thyroid"),
-        ({"thyroid_signs": "yes", "palpitations": "yes"}, ("tremor",), "thyroid",
-         "suspect thyroid: twitching plus tremor and palpitations"),
+        (
+            {"thyroid_signs": "yes", "palpitations": "yes"},
+            ("tremor",),
+            "thyroid",
+            "suspect thyroid: twitching plus tremor and palpitations",
+        ),
         ({"palpitations": "yes"}, (), "thyroid", "palpitations suggest electrolyte or thyroid"),
         ({"medical_history": "yes"}, ("thyroid_disease",), "thyroid", "history of thyroid disease"),
         ({"medical_history": "yes"}, ("kidney_disease",), "electrolyte", "history of kidney disease"),
@@ -424,23 +439,45 @@ def test_only_details_with_a_level_of_their_own_set_the_level():
 @pytest.mark.parametrize(
     "findings, details, expected, article",
     [
-        ({"cramps": "yes"}, ("tremor",), {"magnesium"},
-         "low magnesium clues: twitching plus muscle cramps; tremor or shakiness"),
-        ({"cramps": "yes"}, ("diarrhoea",), {"magnesium"},
-         "magnesium: gastrointestinal losses (diarrhea)"),
+        (
+            {"cramps": "yes"},
+            ("tremor",),
+            {"magnesium"},
+            "low magnesium clues: twitching plus muscle cramps; tremor or shakiness",
+        ),
+        ({"cramps": "yes"}, ("diarrhoea",), {"magnesium"}, "magnesium: gastrointestinal losses (diarrhea)"),
         ({"cramps": "yes"}, ("fatigue",), {"magnesium"}, "magnesium: fatigue and weakness"),
-        ({"tingling": "yes"}, ("mouth_tingling",), {"calcium"},
-         "low calcium clues: tingling around the mouth or in fingers/toes"),
-        ({"cramps": "yes"}, ("hand_foot_spasm",), {"calcium"},
-         "calcium: episodes of hand/foot tightening (more severe cases)"),
-        ({"palpitations": "yes"}, ("fatigue",), {"potassium"},
-         "potassium clues: fatigue; palpitations or abnormal heart rhythm symptoms"),
-        ({"fluid_losses": "yes"}, ("diuretic", "vomiting"), {"potassium"},
-         "potassium: diuretic use, vomiting"),
-        ({"weakness": "yes", "palpitations": "yes"}, (), {"potassium"},
-         "potassium: muscle weakness more than twitching; palpitations"),
-        ({"cramps": "yes", "tingling": "yes"}, (), {"magnesium", "calcium"},
-         "both magnesium (cramps, tingling) and calcium (tingling, cramps)"),
+        (
+            {"tingling": "yes"},
+            ("mouth_tingling",),
+            {"calcium"},
+            "low calcium clues: tingling around the mouth or in fingers/toes",
+        ),
+        (
+            {"cramps": "yes"},
+            ("hand_foot_spasm",),
+            {"calcium"},
+            "calcium: episodes of hand/foot tightening (more severe cases)",
+        ),
+        (
+            {"palpitations": "yes"},
+            ("fatigue",),
+            {"potassium"},
+            "potassium clues: fatigue; palpitations or abnormal heart rhythm symptoms",
+        ),
+        ({"fluid_losses": "yes"}, ("diuretic", "vomiting"), {"potassium"}, "potassium: diuretic use, vomiting"),
+        (
+            {"weakness": "yes", "palpitations": "yes"},
+            (),
+            {"potassium"},
+            "potassium: muscle weakness more than twitching; palpitations",
+        ),
+        (
+            {"cramps": "yes", "tingling": "yes"},
+            (),
+            {"magnesium", "calcium"},
+            "both magnesium (cramps, tingling) and calcium (tingling, cramps)",
+        ),
     ],
 )
 def test_electrolyte_hints(findings, details, expected, article):
@@ -491,10 +528,15 @@ def test_first_question_is_emergency_signs():
     assert assess({}).next_question == "emergency_signs"
 
 
-@pytest.mark.parametrize("finding, answer", [
-    ("emergency_signs", "yes"), ("emergency_signs", "unsure"), ("weakness", "yes"),
-    ("speech_swallowing", "yes"),
-])
+@pytest.mark.parametrize(
+    "finding, answer",
+    [
+        ("emergency_signs", "yes"),
+        ("emergency_signs", "unsure"),
+        ("weakness", "yes"),
+        ("speech_swallowing", "yes"),
+    ],
+)
 def test_questions_stop_at_emergency_or_urgent(finding, answer):
     """Contract: an emergency or urgent finding concludes at once, no further questions."""
     assert next_question({finding: answer}) is None
@@ -536,11 +578,14 @@ def test_red_flags_still_asked_at_soon():
     assert next_question({"cramps": "yes"}) == "emergency_signs"
 
 
-@pytest.mark.parametrize("known", [
-    {"thyroid_signs": "yes"},
-    {"thyroid_signs": "yes", "medical_history": "yes"},
-    {"tingling": "yes"},
-])
+@pytest.mark.parametrize(
+    "known",
+    [
+        {"thyroid_signs": "yes"},
+        {"thyroid_signs": "yes", "medical_history": "yes"},
+        {"tingling": "yes"},
+    ],
+)
 def test_both_halves_of_a_combination_are_asked_even_when_neither_alone_changes_the_advice(known):
     """Cramps with palpitations call for 'urgent'. Once another finding already gives
     'soon' and a strong cause, neither half alone changes the advice, but together they
@@ -558,9 +603,21 @@ def test_both_halves_of_a_combination_are_asked_even_when_neither_alone_changes_
 def test_half_of_a_combination_is_not_asked_when_the_other_half_alone_decides():
     """With fluid losses, palpitations alone are urgent (F2): cramps cannot change that, so
     they are not asked once palpitations are denied (found by tests/test_properties.py)."""
-    findings = {name: "no" for name in ("emergency_signs", "weakness", "speech_swallowing", "muscle_wasting",
-                                        "palpitations", "thyroid_signs", "tingling", "recent_med_change",
-                                        "medical_history", "triggers")}
+    findings = {
+        name: "no"
+        for name in (
+            "emergency_signs",
+            "weakness",
+            "speech_swallowing",
+            "muscle_wasting",
+            "palpitations",
+            "thyroid_signs",
+            "tingling",
+            "recent_med_change",
+            "medical_history",
+            "triggers",
+        )
+    }
     findings.update(fluid_losses="yes", duration="short")
     assert next_question(findings) is None
     assert next_question({k: v for k, v in findings.items() if k != "palpitations"}) == "palpitations"
@@ -576,21 +633,23 @@ def test_every_question_could_change_the_advice():
             assert question not in findings
             base = assess(findings)
             outcomes = {
-                (assess({**findings, question: a}).level,
-                 (assess({**findings, question: a}).causes or [None])[0])
+                (assess({**findings, question: a}).level, (assess({**findings, question: a}).causes or [None])[0])
                 for a in KB.answers(question)
             }
             # ... or, with the other half of a combination still open, the level
             partners = {
                 other: answers
-                for combination in KB.combinations if question in combination["when"]
+                for combination in KB.combinations
+                if question in combination["when"]
                 for other, answers in combination["when"].items()
                 if other != question and other not in findings
             }
             raised = any(
                 KB.level_rank[assess({**findings, question: a, other: b}).level]
                 > KB.level_rank[assess({**findings, other: b}).level]
-                for a in KB.answers(question) for other, answers in partners.items() for b in answers
+                for a in KB.answers(question)
+                for other, answers in partners.items()
+                for b in answers
             )
             assert raised or outcomes != {(base.level, (base.causes or [None])[0])}
             findings[question] = rng.choice(KB.answers(question))
@@ -721,13 +780,16 @@ def test_merge_keeps_reported_red_flag(flag, new):
     assert merge_answers("yes", new, flag) == "yes"
 
 
-@pytest.mark.parametrize("previous, new, finding, expected", [
-    ("yes", "no", "cramps", "no"),            # not a red flag: the newest answer wins
-    ("no", "yes", "weakness", "yes"),         # newly reported red flag
-    ("unsure", "no", "emergency_signs", "no"),  # clarified
-    (None, "unsure", "weakness", "unsure"),
-    ("short", "long", "duration", "long"),
-])
+@pytest.mark.parametrize(
+    "previous, new, finding, expected",
+    [
+        ("yes", "no", "cramps", "no"),  # not a red flag: the newest answer wins
+        ("no", "yes", "weakness", "yes"),  # newly reported red flag
+        ("unsure", "no", "emergency_signs", "no"),  # clarified
+        (None, "unsure", "weakness", "unsure"),
+        ("short", "long", "duration", "long"),
+    ],
+)
 def test_merge_newest_answer_otherwise(previous, new, finding, expected):
     """Otherwise the newest answer wins."""
     assert merge_answers(previous, new, finding) == expected
@@ -743,17 +805,20 @@ def test_red_flags_are_the_same_day_findings():
 # --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("garbage", [
-    {"not_a_finding": "yes"},
-    {"weakness": "maybe"},
-    {"weakness": None},
-    {"weakness": True},
-    {"duration": "yes"},
-    {"cramps": "short"},
-    {None: "yes"},
-    {42: ["yes"]},
-    {"emergency_signs": "YES please"},
-])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        {"not_a_finding": "yes"},
+        {"weakness": "maybe"},
+        {"weakness": None},
+        {"weakness": True},
+        {"duration": "yes"},
+        {"cramps": "short"},
+        {None: "yes"},
+        {42: ["yes"]},
+        {"emergency_signs": "YES please"},
+    ],
+)
 def test_garbage_findings_are_ignored(garbage):
     """Unknown names and invalid answers count as 'not asked'."""
     result = assess(garbage)
@@ -772,22 +837,24 @@ def test_garbage_details_are_ignored():
     """Unknown details are dropped from the explanation."""
     result = assess(all_clear(), details=["caffeine", "unicorns", None, "caffeine"])
     assert result.level == "self_care"
-    assert [r for r in result.reasons if r.startswith("you mentioned")] == [
-        "you mentioned caffeine or energy drinks"]
+    assert [r for r in result.reasons if r.startswith("you mentioned")] == ["you mentioned caffeine or energy drinks"]
 
 
-@pytest.mark.parametrize("call", [
-    lambda: assess(None),
-    lambda: assess({}, None),
-    lambda: next_question(None),
-    lambda: next_question({}, None),
-    lambda: assess({}, [["caffeine"], {"x": 1}, 3]),
-    lambda: red_flag_level(None),
-    lambda: merge_answers(None, None, "weakness"),
-    lambda: merge_answers("yes", "no", "not_a_finding"),
-    lambda: most_cautious("not_a_finding", ["yes"]),
-    lambda: most_cautious("weakness", None),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: assess(None),
+        lambda: assess({}, None),
+        lambda: next_question(None),
+        lambda: next_question({}, None),
+        lambda: assess({}, [["caffeine"], {"x": 1}, 3]),
+        lambda: red_flag_level(None),
+        lambda: merge_answers(None, None, "weakness"),
+        lambda: merge_answers("yes", "no", "not_a_finding"),
+        lambda: most_cautious("not_a_finding", ["yes"]),
+        lambda: most_cautious("weakness", None),
+    ],
+)
 def test_none_and_unknowns_do_not_crash(call):
     """None where a mapping, list or answer is expected is treated as nothing said."""
     call()
@@ -808,8 +875,15 @@ def test_engine_is_free_of_rasa():
     assert not re.search(r"^\s*(import|from)\s+rasa", source, flags=re.M)
 
 
-@pytest.mark.parametrize("finding, cause", [("cramps", "electrolyte"), ("tingling", "electrolyte"),
-                                            ("fluid_losses", "electrolyte"), ("thyroid_signs", "thyroid")])
+@pytest.mark.parametrize(
+    "finding, cause",
+    [
+        ("cramps", "electrolyte"),
+        ("tingling", "electrolyte"),
+        ("fluid_losses", "electrolyte"),
+        ("thyroid_signs", "thyroid"),
+    ],
+)
 def test_a_doctor_soon_for_a_clue_leads_with_that_family_not_the_harmless_one(finding, cause):
     """art. 246-250 name these clues as the reasons to book; with every harmless clue too,
     the card leads with the family they point to (benign stays listed)."""
@@ -833,6 +907,7 @@ def test_lasting_tiredness_points_to_body_salts():
 # Grouped questions (contract section 4): fewer questions, nothing skipped
 # --------------------------------------------------------------------------------------
 
+
 def test_the_emergency_screen_is_asked_alone_and_first():
     assert next_questions({}) == (None, ["emergency_signs"])
 
@@ -840,8 +915,9 @@ def test_the_emergency_screen_is_asked_alone_and_first():
 def test_companions_are_asked_as_groups_of_what_could_still_change_the_advice():
     group, asked = next_questions({"emergency_signs": "no"})
     assert group == "nerve_signs" and asked == ["weakness", "speech_swallowing", "muscle_wasting"]
-    group, asked = next_questions({"emergency_signs": "no", "weakness": "no", "speech_swallowing": "no",
-                                   "muscle_wasting": "no", "cramps": "yes"})
+    group, asked = next_questions(
+        {"emergency_signs": "no", "weakness": "no", "speech_swallowing": "no", "muscle_wasting": "no", "cramps": "yes"}
+    )
     assert group == "body_signs" and "palpitations" in asked and "cramps" not in asked
 
 
@@ -876,5 +952,7 @@ def test_sweating_with_thyroid_signs_and_a_racing_heart_is_a_thyroid_picture_not
     assert result.level == "soon" and result.causes[0] == "thyroid"
     heavy_work_sweating = assess(all_clear(palpitations="yes", fluid_losses="yes"), ["sweating"])
     assert heavy_work_sweating.level == "urgent"
-    vomiting_too = assess(all_clear(palpitations="yes", fluid_losses="yes", thyroid_signs="yes"), ["sweating", "vomiting"])
+    vomiting_too = assess(
+        all_clear(palpitations="yes", fluid_losses="yes", thyroid_signs="yes"), ["sweating", "vomiting"]
+    )
     assert vomiting_too.level == "urgent"

@@ -67,8 +67,11 @@ async def test_asking_to_delete_erases_every_event_of_that_person_only(db_path):
 async def test_an_earlier_erase_does_not_erase_later_turns(db_path):
     store = make_store(db_path)
     tracker = conversation(
-        "me", UserUttered("delete my data"), ActionExecuted(ERASE_ACTION),
-        UserUttered("my calf twitches"), ActionExecuted("action_listen"),
+        "me",
+        UserUttered("delete my data"),
+        ActionExecuted(ERASE_ACTION),
+        UserUttered("my calf twitches"),
+        ActionExecuted("action_listen"),
     )
     await store.save(tracker)
     assert stored_senders(store) == {"me"}

@@ -35,8 +35,15 @@ def database():
 
 def make_store(database: str, retention_days=30) -> ErasableSQLTrackerStore:
     return ErasableSQLTrackerStore(
-        domain=Domain.empty(), dialect="postgresql", host="127.0.0.1", port=5432,
-        username="postgres", db=database, retention_days=retention_days, pool_size=2, max_overflow=1,
+        domain=Domain.empty(),
+        dialect="postgresql",
+        host="127.0.0.1",
+        port=5432,
+        username="postgres",
+        db=database,
+        retention_days=retention_days,
+        pool_size=2,
+        max_overflow=1,
     )
 
 

@@ -18,11 +18,14 @@ CONCLUDED = "not a diagnosis"
 
 # ---- Telegram ---------------------------------------------------------------------
 
+
 def telegram_update(chat_id: int, text: str) -> dict:
     return {
         "update_id": int(time.time() * 1000) % 2**31,
         "message": {
-            "message_id": 1, "date": int(time.time()), "text": text,
+            "message_id": 1,
+            "date": int(time.time()),
+            "text": text,
             "chat": {"id": chat_id, "type": "private", "first_name": "Sam"},
             "from": {"id": chat_id, "is_bot": False, "first_name": "Sam"},
         },
@@ -50,8 +53,11 @@ def test_telegram_carries_a_full_assessment(rasa_server, fake_chat_apis):
             break
         question = messages[-1]
         keyboard = [button["text"] for row in question["reply_markup"]["keyboard"] for button in row]
-        grouped = keyboard[-2:] == ["None of these", "Not sure"] and len(keyboard) >= 4   # one button per item
-        assert grouped or keyboard in (["Yes", "No", "Not sure"], ["A few days", "1 to 3 weeks", "A month or more", "Not sure"])
+        grouped = keyboard[-2:] == ["None of these", "Not sure"] and len(keyboard) >= 4  # one button per item
+        assert grouped or keyboard in (
+            ["Yes", "No", "Not sure"],
+            ["A few days", "1 to 3 weeks", "A month or more", "Not sure"],
+        )
         count = len(messages)
         post_telegram(rasa_server, chat_id, "None of these" if grouped else "No" if "No" in keyboard else "A few days")
         deadline = time.monotonic() + 60
@@ -85,18 +91,33 @@ def test_telegram_refuses_calls_without_the_secret(rasa_server, fake_chat_apis):
 
 # ---- Slack ------------------------------------------------------------------------
 
+
 def slack_event(user: str, text: str, event_id: str) -> bytes:
-    return json.dumps({
-        "type": "event_callback", "event_id": event_id, "authed_users": ["UBOT"],
-        "event": {"type": "message", "channel_type": "im", "user": user, "text": text,
-                  "channel": f"D{user}", "ts": str(time.time())},
-    }).encode()
+    return json.dumps(
+        {
+            "type": "event_callback",
+            "event_id": event_id,
+            "authed_users": ["UBOT"],
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "user": user,
+                "text": text,
+                "channel": f"D{user}",
+                "ts": str(time.time()),
+            },
+        }
+    ).encode()
 
 
 def post_slack(server, body: bytes, secret=SLACK_SIGNING_SECRET, retry=None):
     timestamp = str(int(time.time()))
     signature = "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
-    headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
+    headers = {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature,
+    }
     if retry:
         headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_error"})
     return requests.post(f"{server.url}/webhooks/slack/webhook", data=body, headers=headers, timeout=60)
@@ -116,7 +137,12 @@ def wait_for_more(apis, user, count, seconds=60):
 
 def test_slack_carries_a_full_assessment(rasa_server, fake_chat_apis):
     user = f"U{uuid.uuid4().hex[:8].upper()}"
-    assert post_slack(rasa_server, slack_event(user, "eyelid twitching for 3 days, stressed", uuid.uuid4().hex)).status_code == 200
+    assert (
+        post_slack(
+            rasa_server, slack_event(user, "eyelid twitching for 3 days, stressed", uuid.uuid4().hex)
+        ).status_code
+        == 200
+    )
     messages = wait_for_more(fake_chat_apis, user, 0)
     for _ in range(20):
         if any(CONCLUDED in (m.get("text") or "") for m in messages):
@@ -131,8 +157,9 @@ def test_slack_refuses_unsigned_or_badly_signed_requests(rasa_server, fake_chat_
     user = f"U{uuid.uuid4().hex[:8].upper()}"
     body = slack_event(user, "hi", uuid.uuid4().hex)
     assert post_slack(rasa_server, body, secret="not-the-secret").status_code == 400
-    unsigned = requests.post(f"{rasa_server.url}/webhooks/slack/webhook", data=body,
-                             headers={"Content-Type": "application/json"}, timeout=60)
+    unsigned = requests.post(
+        f"{rasa_server.url}/webhooks/slack/webhook", data=body, headers={"Content-Type": "application/json"}, timeout=60
+    )
     assert unsigned.status_code == 400
     time.sleep(1)
     assert slack_messages_to(fake_chat_apis, user) == []

@@ -31,8 +31,11 @@ def intent_for(nlp, text, guess, confidence=0.9):
     """The intent AnswerIntentClassifier settles on when DIET guessed `guess`."""
     from twitch_nlp.answer_intent import AnswerIntentClassifier, answer_intent
 
-    message = {"text": text, "entities": entities_from_doc(nlp(text)),
-               "intent": {"name": guess, "confidence": confidence}}
+    message = {
+        "text": text,
+        "entities": entities_from_doc(nlp(text)),
+        "intent": {"name": guess, "confidence": confidence},
+    }
     return answer_intent(message, AnswerIntentClassifier.get_default_config())
 
 
@@ -112,8 +115,13 @@ def test_chronic_diarrhoea_is_history_not_a_recent_loss(nlp):
 @pytest.mark.parametrize(
     "text, days",
     [
-        ("for 3 weeks", 21), ("about ten days", 10), ("a couple of months", 60),
-        ("since last month", 30), ("2 yrs", 730), ("since yesterday", 1), ("no idea", None),
+        ("for 3 weeks", 21),
+        ("about ten days", 10),
+        ("a couple of months", 60),
+        ("since last month", 30),
+        ("2 yrs", 730),
+        ("since yesterday", 1),
+        ("no idea", None),
     ],
 )
 def test_durations_in_days(text, days):
@@ -131,9 +139,16 @@ def test_the_saved_pipeline_loads_and_works(tmp_path, nlp):
 @pytest.mark.parametrize(
     "text, answer",
     [
-        ("nope legs are strong", "no"), ("No, strength is normal", "no"), ("yeah my calf looks smaller", "yes"),
-        ("not sure, maybe", "unsure"), ("no idea", "unsure"), ("um, yes", "yes"), ("never", "no"),
-        ("my calves twitch", None), ("nothing like that", "no"), ("I don't think so", "no"),
+        ("nope legs are strong", "no"),
+        ("No, strength is normal", "no"),
+        ("yeah my calf looks smaller", "yes"),
+        ("not sure, maybe", "unsure"),
+        ("no idea", "unsure"),
+        ("um, yes", "yes"),
+        ("never", "no"),
+        ("my calves twitch", None),
+        ("nothing like that", "no"),
+        ("I don't think so", "no"),
     ],
 )
 def test_how_a_reply_opens(nlp, text, answer):
@@ -270,8 +285,11 @@ def test_reports_next_to_questions_are_kept(nlp, text, expected):
 @pytest.mark.parametrize(
     "text, days",
     [
-        ("I drink 6 coffees a day", None), ("on dialysis three times a week", None),
-        ("for half a year", 182.5), ("roughly a fortnight", 14), ("since I stopped my pills last week", 7),
+        ("I drink 6 coffees a day", None),
+        ("on dialysis three times a week", None),
+        ("for half a year", 182.5),
+        ("roughly a fortnight", 14),
+        ("since I stopped my pills last week", 7),
         ("twice a day for a month", 30),
     ],
 )
@@ -279,7 +297,10 @@ def test_how_often_is_not_how_long(text, days):
     assert duration_in_days(text) == days
 
 
-@pytest.mark.parametrize("text, answer", [("nuh uh", "no"), ("naw", "no"), ("not 100% sure", "unsure"), ("could be, never checked", "unsure")])
+@pytest.mark.parametrize(
+    "text, answer",
+    [("nuh uh", "no"), ("naw", "no"), ("not 100% sure", "unsure"), ("could be, never checked", "unsure")],
+)
 def test_more_reply_openings(nlp, text, answer):
     assert nlp(text)._.answer == answer
 
@@ -323,12 +344,16 @@ def test_a_reply_that_is_only_an_answer_overrules_any_guess(nlp):
     from twitch_nlp.answer_intent import AnswerIntentClassifier, answer_intent
 
     text = "difficult to say"
-    message = {"text": text, "entities": entities_from_doc(nlp(text)),
-               "intent": {"name": "ask_twitch_vs_tremor", "confidence": 0.9}}
+    message = {
+        "text": text,
+        "entities": entities_from_doc(nlp(text)),
+        "intent": {"name": "ask_twitch_vs_tremor", "confidence": 0.9},
+    }
     assert answer_intent(message, AnswerIntentClassifier.get_default_config()) == "unsure"
 
 
 # ---- red flags in everyday words (our own wordings; the blind set stays unseen) -------
+
 
 @pytest.mark.parametrize(
     "text, finding",
@@ -360,15 +385,29 @@ def test_red_flags_told_in_everyday_words(nlp, text, finding):
     assert answers.get(finding) == "yes"
 
 
-@pytest.mark.parametrize("text", ["I fainted at wrok, then my chesst felt tigth", "had a siezure", "cant brethe",
-                                   "my speach is slured", "troble swolowing"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I fainted at wrok, then my chesst felt tigth",
+        "had a siezure",
+        "cant brethe",
+        "my speach is slured",
+        "troble swolowing",
+    ],
+)
 def test_misspelt_red_flag_words_are_still_red_flags(nlp, text):
     answers, _ = findings(nlp, text)
     assert {"emergency_signs", "speech_swallowing"} & {f for f, v in answers.items() if v == "yes"}
 
 
-@pytest.mark.parametrize("text", ["my arm suddenly went weak", "all of a sudden my speech was slurred",
-                                   "my left arm went dead and heavy an hour ago"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my arm suddenly went weak",
+        "all of a sudden my speech was slurred",
+        "my left arm went dead and heavy an hour ago",
+    ],
+)
 def test_sudden_weakness_or_slurring_is_marked_sudden(nlp, text):
     _, details = findings(nlp, text)
     assert "sudden_onset" in details
@@ -376,15 +415,29 @@ def test_sudden_weakness_or_slurring_is_marked_sudden(nlp, text):
 
 # ---- answers: hedged noes are noes, uncertainty is unsure, a question back asks ------
 
+
 @pytest.mark.parametrize(
     "text, answer",
     [
-        ("don't believe so", "no"), ("not that I'm aware of", "no"), ("none that I know of", "no"),
-        ("can't say I have", "no"), ("probably not", "no"), ("nah not really", "no"), ("nooo", "no"),
-        ("all good on that front", "no"), ("everything's normal there", "no"), ("he hasn't, no", "no"),
-        ("not that she's mentioned", "no"), ("I think so", "yes"), ("a little bit", "yes"),
-        ("now you mention it, yes", "yes"), ("no idea", "unsure"), ("maybe?", "unsure"),
-        ("hard to tell honestly", "unsure"), ("hmm why? no", "no"), ("why do you ask? not really", "no"),
+        ("don't believe so", "no"),
+        ("not that I'm aware of", "no"),
+        ("none that I know of", "no"),
+        ("can't say I have", "no"),
+        ("probably not", "no"),
+        ("nah not really", "no"),
+        ("nooo", "no"),
+        ("all good on that front", "no"),
+        ("everything's normal there", "no"),
+        ("he hasn't, no", "no"),
+        ("not that she's mentioned", "no"),
+        ("I think so", "yes"),
+        ("a little bit", "yes"),
+        ("now you mention it, yes", "yes"),
+        ("no idea", "unsure"),
+        ("maybe?", "unsure"),
+        ("hard to tell honestly", "unsure"),
+        ("hmm why? no", "no"),
+        ("why do you ask? not really", "no"),
     ],
 )
 def test_what_a_reply_answers(nlp, text, answer):
@@ -400,9 +453,12 @@ def test_a_question_back_is_not_an_answer(nlp, text):
 @pytest.mark.parametrize(
     "text, finding",
     [
-        ("no, nothing has got thinner", "muscle_wasting"), ("none of my muscles look thinner", "muscle_wasting"),
-        ("talking and eating are fine as ever", "speech_swallowing"), ("he walks fine", "weakness"),
-        ("she eats and drinks normally", "speech_swallowing"), ("I don't think I've fainted", "emergency_signs"),
+        ("no, nothing has got thinner", "muscle_wasting"),
+        ("none of my muscles look thinner", "muscle_wasting"),
+        ("talking and eating are fine as ever", "speech_swallowing"),
+        ("he walks fine", "weakness"),
+        ("she eats and drinks normally", "speech_swallowing"),
+        ("I don't think I've fainted", "emergency_signs"),
     ],
 )
 def test_saying_it_is_normal_is_a_no(nlp, text, finding):
@@ -416,6 +472,7 @@ def test_a_real_report_next_to_a_normal_word_is_kept(nlp):
 
 
 # ---- whose symptoms -----------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "text, subject",
@@ -445,15 +502,27 @@ def test_other_peoples_stories_and_old_events_are_not_findings(nlp, text):
     assert not {"emergency_signs", "weakness", "speech_swallowing"} & set(answers)
 
 
-@pytest.mark.parametrize("text, days", [("I'm 20 weeks pregnant and my calves twitch", None),
-                                         ("my 10 year old has twitchy eyelids", None),
-                                         ("vomiting for 4 days, the twitching started 2 days ago", 2)])
+@pytest.mark.parametrize(
+    "text, days",
+    [
+        ("I'm 20 weeks pregnant and my calves twitch", None),
+        ("my 10 year old has twitchy eyelids", None),
+        ("vomiting for 4 days, the twitching started 2 days ago", 2),
+    ],
+)
 def test_ages_and_pregnancies_are_not_how_long_it_has_lasted(nlp, text, days):
     assert nlp(text)._.duration_days == days
 
 
-@pytest.mark.parametrize("text, answer", [("he says no", "no"), ("I asked her, she says not really", "no"),
-                                           ("mum said yes, a bit", "yes"), ("why do you ask? but no", "no")])
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("he says no", "no"),
+        ("I asked her, she says not really", "no"),
+        ("mum said yes, a bit", "yes"),
+        ("why do you ask? but no", "no"),
+    ],
+)
 def test_an_answer_passed_on_by_a_caregiver(nlp, text, answer):
     assert nlp(text)._.answer == answer
 
@@ -463,15 +532,22 @@ def test_never_having_had_a_fit_is_a_no(nlp):
     assert answers["emergency_signs"] == "no"
 
 
-@pytest.mark.parametrize("text", ["my hands keep cramping into a claw and my lips tingle",
-                                   "my fingers curl up and lock and my mouth goes numb"])
+@pytest.mark.parametrize(
+    "text",
+    ["my hands keep cramping into a claw and my lips tingle", "my fingers curl up and lock and my mouth goes numb"],
+)
 def test_hands_tightening_is_recognised(nlp, text):
     _, details = findings(nlp, text)
     assert "hand_foot_spasm" in details
 
 
-@pytest.mark.parametrize("text, diet", [("my thighs have been twitchy since I started running again", "start_over"),
-                                         ("thanks, and my calf has been twitching for a week", "thank")])
+@pytest.mark.parametrize(
+    "text, diet",
+    [
+        ("my thighs have been twitchy since I started running again", "start_over"),
+        ("thanks, and my calf has been twitching for a week", "thank"),
+    ],
+)
 def test_a_message_about_symptoms_is_a_description_whatever_the_guess(nlp, text, diet):
     assert intent_for(nlp, text, diet) == "describe_symptoms"
 
@@ -485,24 +561,31 @@ def test_sweating_at_night_is_a_thyroid_sign_and_sweating_at_work_a_fluid_loss(n
 
 # ---- classes found by the second blind set (our own wordings) --------------------------
 
-@pytest.mark.parametrize("text", [
-    "my legs have twitched for months, but twenty minutes ago my left arm went weak and floppy",
-    "out of nowhere my right hand stopped doing what I wanted and my leg drags",
-    "an hour ago he suddenly couldn't move his left side and his talking was strange",
-    "not slowly, no: about an hour ago my leg gave out and it still feels dead",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my legs have twitched for months, but twenty minutes ago my left arm went weak and floppy",
+        "out of nowhere my right hand stopped doing what I wanted and my leg drags",
+        "an hour ago he suddenly couldn't move his left side and his talking was strange",
+        "not slowly, no: about an hour ago my leg gave out and it still feels dead",
+    ],
+)
 def test_sudden_loss_of_use_is_sudden_even_when_the_twitching_is_old(nlp, text):
     answers, details = findings(nlp, text, subject="self" if "he " not in text else "pronoun")
     assert "sudden_onset" in details and answers.get("weakness") == "yes"
 
 
-@pytest.mark.parametrize("text, finding", [
-    ("I can't get up from the sofa without using my arms now", "weakness"),
-    ("she's fallen twice this week", "weakness"),
-    ("my words keep coming out mushy", "speech_swallowing"),
-    ("his voice has gone nasal over the last month", "speech_swallowing"),
-    ("nan keeps mixing up words and doesn't know who I am", "emergency_signs"),
-])
+@pytest.mark.parametrize(
+    "text, finding",
+    [
+        ("I can't get up from the sofa without using my arms now", "weakness"),
+        ("she's fallen twice this week", "weakness"),
+        ("my words keep coming out mushy", "speech_swallowing"),
+        ("his voice has gone nasal over the last month", "speech_swallowing"),
+        ("nan keeps mixing up words and doesn't know who I am", "emergency_signs"),
+    ],
+)
 def test_inability_and_changes_told_plainly(nlp, text, finding):
     answers, _ = findings(nlp, text, subject="self" if text.startswith(("I", "my")) else "pronoun")
     assert answers.get(finding) == "yes"
@@ -537,12 +620,19 @@ def test_examples_inside_a_question_are_part_of_the_question(nlp):
     assert "weakness" not in answers and "speech_swallowing" not in answers
 
 
-@pytest.mark.parametrize("text, diet, expected", [
-    ("dont have any of them", ("delete_my_data", 0.9), "deny"),
-    ("I have jumping muscles in the arm from March, the doctor say it is stress", ("ask_summary", 0.8), "describe_symptoms"),
-    ("please delete my data", ("delete_my_data", 0.95), None),
-    ("can I have a summary for my GP?", ("ask_summary", 0.95), None),
-])
+@pytest.mark.parametrize(
+    "text, diet, expected",
+    [
+        ("dont have any of them", ("delete_my_data", 0.9), "deny"),
+        (
+            "I have jumping muscles in the arm from March, the doctor say it is stress",
+            ("ask_summary", 0.8),
+            "describe_symptoms",
+        ),
+        ("please delete my data", ("delete_my_data", 0.95), None),
+        ("can I have a summary for my GP?", ("ask_summary", 0.95), None),
+    ],
+)
 def test_lasting_actions_need_their_own_words(nlp, text, diet, expected):
     assert intent_for(nlp, text, *diet) == expected
 

@@ -59,7 +59,8 @@ ANSWERS = {"yes", "no", "unsure"}
 DURATION_ANSWERS = {"short", "long", "unsure"}
 # Red flags: findings whose answer alone calls for same-day help or more (knowledge.yml).
 RED_FLAGS = sorted(
-    name for name, spec in KB.findings.items()
+    name
+    for name, spec in KB.findings.items()
     if any(RANK[level] >= RANK["urgent"] for level in spec.get("level", {}).values())
 )
 # How much care an answer calls for: a more worrying answer never lowers the level.
@@ -103,17 +104,76 @@ PHRASES = _phrases()
 CUES = sorted({str(c) for by_dir in LEXICON["context_cues"].values() for cs in by_dir.values() for c in cs})
 OPENERS = sorted({str(o) for os_ in LEXICON["answer_openers"].values() for o in os_})
 DURATION_WORDS = [
-    "3 weeks", "ten days", "a couple of months", "since last month", "2 yrs", "since yesterday",
-    "for ages", "weeks", "0 days", "1.5 weeks", "9" * 400 + " days", "99999 years",
-    "٣ weeks", "۲ months",  # Arabic-Indic digits are digits too
-    "ſeven days", "fıve weeks", "3 dayſ", "two weeKs", "İ day",  # letters that casefold oddly
+    "3 weeks",
+    "ten days",
+    "a couple of months",
+    "since last month",
+    "2 yrs",
+    "since yesterday",
+    "for ages",
+    "weeks",
+    "0 days",
+    "1.5 weeks",
+    "9" * 400 + " days",
+    "99999 years",
+    "٣ weeks",
+    "۲ months",  # Arabic-Indic digits are digits too
+    "ſeven days",
+    "fıve weeks",
+    "3 dayſ",
+    "two weeKs",
+    "İ day",  # letters that casefold oddly
 ]
 NOISE = [
-    "", " ", "  ", "\n", "\r\n", "\t", "\x00", "\x1b[31m", "\u200b", "\u200d", "\u202e", "\ufeff",
-    "...", "?", "!!", ",", ";", "/", "&", "|", "—", "’", "'", '"', "-", "(", ")", ":)",
-    "😀", "🫠", "👨‍👩‍👧", "🇬🇧", "💪🏽",  # emoji, a ZWJ sequence, a flag, a skin tone
-    "肌肉抽搐", "мышца дёргается", "عضلة", "मांसपेशी", "ꙮ", "𝔴𝔢𝔞𝔨",  # other scripts
-    "ＷＥＡＫ", "ﬁne", "İ", "ı", "ſ", "K", "ß", "Σ", "\U0010ffff", "\ud7ff",
+    "",
+    " ",
+    "  ",
+    "\n",
+    "\r\n",
+    "\t",
+    "\x00",
+    "\x1b[31m",
+    "\u200b",
+    "\u200d",
+    "\u202e",
+    "\ufeff",
+    "...",
+    "?",
+    "!!",
+    ",",
+    ";",
+    "/",
+    "&",
+    "|",
+    "—",
+    "’",
+    "'",
+    '"',
+    "-",
+    "(",
+    ")",
+    ":)",
+    "😀",
+    "🫠",
+    "👨‍👩‍👧",
+    "🇬🇧",
+    "💪🏽",  # emoji, a ZWJ sequence, a flag, a skin tone
+    "肌肉抽搐",
+    "мышца дёргается",
+    "عضلة",
+    "मांसपेशी",
+    "ꙮ",
+    "𝔴𝔢𝔞𝔨",  # other scripts
+    "ＷＥＡＫ",
+    "ﬁne",
+    "İ",
+    "ı",
+    "ſ",
+    "K",
+    "ß",
+    "Σ",
+    "\U0010ffff",
+    "\ud7ff",
 ]
 LOOKALIKES = str.maketrans({"s": "ſ", "i": "ı", "k": "K", "o": "о", "a": "а"})
 
@@ -130,12 +190,18 @@ lexicon_word = st.one_of(
     st.sampled_from(NOISE),
     st.text(max_size=8),
 )
-spelling = st.sampled_from([
-    str, str.upper, str.lower, str.title, str.swapcase,
-    lambda s: s.translate(LOOKALIKES),
-    lambda s: s[:-1] if len(s) > 4 else s,  # a typo: last letter missing
-    lambda s: s + s[-1:],  # a typo: last letter doubled
-])
+spelling = st.sampled_from(
+    [
+        str,
+        str.upper,
+        str.lower,
+        str.title,
+        str.swapcase,
+        lambda s: s.translate(LOOKALIKES),
+        lambda s: s[:-1] if len(s) > 4 else s,  # a typo: last letter missing
+        lambda s: s + s[-1:],  # a typo: last letter doubled
+    ]
+)
 separator = st.sampled_from([" ", " ", " ", ", ", ". ", " and ", " but ", "\n", "", "?? "])
 
 
@@ -166,7 +232,10 @@ def check_entities(text: str, entities) -> None:
     for entity in entities:
         extra = {"alone"} if entity.get("entity") == "answer" else set()  # "nuh uh" and nothing more
         if "experiencer" in entity:
-            extra = {"experiencer", "now"}   # "now": an emergency sign happening now   # whose it is: self, other:<relation>, pronoun or unsaid
+            extra = {
+                "experiencer",
+                "now",
+            }  # "now": an emergency sign happening now   # whose it is: self, other:<relation>, pronoun or unsaid
             assert entity["experiencer"] in (None, "self", "pronoun") or entity["experiencer"].startswith("other:")
         if entity.get("entity") == "duration":
             extra = {"of_twitching"}
@@ -201,12 +270,31 @@ def check_entities(text: str, entities) -> None:
     assert counts["answer"] <= 1 and counts["duration_days"] <= 1, entities
 
 
-NLU_SETTINGS = dict(deadline=None, database=None, print_blob=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+NLU_SETTINGS = dict(
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
-UNITS = ["day", "days", "night", "week", "weeks", "wk", "wks", "month", "months", "mo", "mos",
-         "year", "years", "yr", "yrs"]
+UNITS = [
+    "day",
+    "days",
+    "night",
+    "week",
+    "weeks",
+    "wk",
+    "wks",
+    "month",
+    "months",
+    "mo",
+    "mos",
+    "year",
+    "years",
+    "yr",
+    "yrs",
+]
 stated_duration = st.builds(
     lambda count, gap, unit, spell: spell(f"{count}{gap}{unit}"),
     st.one_of(
@@ -307,8 +395,11 @@ nearly_complete_picture = st.builds(
 valid_findings = st.one_of(random_picture, reassuring_picture, nearly_complete_picture)
 # What may reach the engine from slots or elsewhere: invalid answers and unknown names too.
 garbage_answer = st.one_of(
-    st.none(), st.sampled_from(["", "YES", "No", "maybe", "true", "long", "short", "yes "]),
-    st.booleans(), st.integers(), st.text(max_size=5),
+    st.none(),
+    st.sampled_from(["", "YES", "No", "maybe", "true", "long", "short", "yes "]),
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=5),
 )
 messy_findings = st.one_of(
     st.none(),
@@ -374,6 +465,7 @@ def outcome(findings, details):
 def could_change_the_advice(question, findings, details) -> bool:
     """Some answer changes the level or top cause, alone or together with the answer to one
     other open question (cramps + palpitations only matter together)."""
+
     def changes(known) -> bool:
         before = outcome(known, details)
         return any(outcome({**known, question: a}, details) != before for a in KB.answers(question))
@@ -423,11 +515,12 @@ def test_a_red_flag_never_lowers_the_level(findings, details, flag):
 @settings(max_examples=300, **ENGINE_SETTINGS)
 @given(findings=valid_findings, details=valid_details, data=st.data())
 def test_a_more_worrying_answer_never_lowers_the_level(findings, details, data):
-    """"no" -> "unsure" -> "yes" (duration: "short" -> "unsure" -> "long"): not knowing is
+    """ "no" -> "unsure" -> "yes" (duration: "short" -> "unsure" -> "long"): not knowing is
     never safer than "no", and having a symptom never safer than not knowing."""
     name = data.draw(st.sampled_from(sorted(FINDINGS)), label="finding")
-    lower, higher = sorted(data.draw(st.lists(valid_answer(name), min_size=2, max_size=2), label="answers"),
-                           key=CONCERN.__getitem__)
+    lower, higher = sorted(
+        data.draw(st.lists(valid_answer(name), min_size=2, max_size=2), label="answers"), key=CONCERN.__getitem__
+    )
     assert level({**findings, name: higher}, details) >= level({**findings, name: lower}, details)
 
 
@@ -468,7 +561,8 @@ def test_most_cautious_is_as_worrying_as_any_answer_given(finding, answers):
 
 answer_turns = st.lists(
     st.tuples(st.sampled_from(sorted(FINDINGS)), st.sampled_from(["yes", "no", "unsure", "short", "long"])),
-    min_size=1, max_size=12,
+    min_size=1,
+    max_size=12,
 )
 
 
@@ -540,9 +634,18 @@ def test_the_card_never_raises_and_never_diagnoses(findings, details):
 
 def test_the_diagnosis_check_can_see_diagnosing_wording():
     """The pattern above is not vacuous."""
-    for wording in ["You have ALS.", "you've got an electrolyte problem", "This is benign twitching",
-                    "It's definitely a nerve disorder", "you are diagnosed with thyroid disease"]:
+    for wording in [
+        "You have ALS.",
+        "you've got an electrolyte problem",
+        "This is benign twitching",
+        "It's definitely a nerve disorder",
+        "you are diagnosed with thyroid disease",
+    ]:
         assert DIAGNOSING.search(wording), wording
-    for wording in [NOT_A_DIAGNOSIS, "What this fits best: benign (harmless) fasciculations.",
-                    "Have you noticed weakness?", "You weren't sure about your heartbeat."]:
+    for wording in [
+        NOT_A_DIAGNOSIS,
+        "What this fits best: benign (harmless) fasciculations.",
+        "Have you noticed weakness?",
+        "You weren't sure about your heartbeat.",
+    ]:
         assert not DIAGNOSING.search(wording), wording

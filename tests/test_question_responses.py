@@ -14,7 +14,7 @@ def test_every_question_the_form_can_ask_has_buttons():
     responses = yaml.safe_load(OUT.read_text())["responses"]
     for finding in load_knowledge().asked_findings():
         variants = responses[f"utter_ask_{finding}"]
-        assert variants[0]["text"] == load_knowledge().findings[finding]["question"]   # the default wording
+        assert variants[0]["text"] == load_knowledge().findings[finding]["question"]  # the default wording
         for response in variants:
             payloads = [button["payload"] for button in response["buttons"]]
             assert payloads[-1] == "/unsure"
@@ -28,7 +28,7 @@ def test_every_wording_of_a_question_is_chosen_by_exactly_one_condition():
     for name, variants in responses.items():
         conditions = [tuple((c["name"], c["value"]) for c in v.get("condition", [])) for v in variants]
         assert len(conditions) == len(set(conditions)), name
-        assert conditions.count(()) == 1, name   # one default
+        assert conditions.count(()) == 1, name  # one default
 
 
 def test_every_grouped_item_button_is_understood_as_its_finding():

@@ -35,17 +35,27 @@ API_CALLS = [
 def make_serve(tmp_path: Path, extra_env: Dict[str, str]) -> Iterator[str]:
     port = free_port()
     env = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if key not in {"RASA_AUTH_TOKEN", "RASA_JWT_SECRET", "WIDGET_CORS_ORIGINS"}
     }
-    env.update({
-        "RASA_PORT": str(port), "ACTION_SERVER_PORT": str(free_port()),
-        "TRACKER_DB": str(tmp_path / "conversations.db"), **extra_env,
-    })
+    env.update(
+        {
+            "RASA_PORT": str(port),
+            "ACTION_SERVER_PORT": str(free_port()),
+            "TRACKER_DB": str(tmp_path / "conversations.db"),
+            **extra_env,
+        }
+    )
     log = tmp_path / "make-serve.log"
     process = subprocess.Popen(
-        ["make", "--no-print-directory", "serve"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-        stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+        ["make", "--no-print-directory", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -73,8 +83,9 @@ def call(url: str, method: str, path: str, **kwargs) -> requests.Response:
 
 
 def talk(url: str, sender: str = "person-1") -> requests.Response:
-    return requests.post(f"{url}/webhooks/rest/webhook",
-                         json={"sender": sender, "message": "my eyelid twitches"}, timeout=120)
+    return requests.post(
+        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": "my eyelid twitches"}, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +96,13 @@ def open_server(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def jwt_server(tmp_path_factory) -> Iterator[str]:
-    yield from make_serve(tmp_path_factory.mktemp("serve-jwt"), {
-        "RASA_JWT_SECRET": JWT_SECRET, "WIDGET_CORS_ORIGINS": ALLOWED_ORIGIN,
-    })
+    yield from make_serve(
+        tmp_path_factory.mktemp("serve-jwt"),
+        {
+            "RASA_JWT_SECRET": JWT_SECRET,
+            "WIDGET_CORS_ORIGINS": ALLOWED_ORIGIN,
+        },
+    )
 
 
 def bearer(payload) -> Dict[str, str]:
@@ -107,7 +122,10 @@ def test_without_credentials_people_can_still_talk_to_the_bot(open_server):
 @pytest.mark.parametrize("method,path", [c for c in API_CALLS if c != ("GET", "/model")])
 def test_with_a_jwt_secret_the_api_refuses_requests_without_a_valid_jwt(jwt_server, method, path):
     assert call(jwt_server, method, path).status_code == 401
-    forged = {"Authorization": "Bearer " + jwt.encode({"user": {"role": "admin"}}, "not-the-secret-but-just-as-long-0123456789")}
+    forged = {
+        "Authorization": "Bearer "
+        + jwt.encode({"user": {"role": "admin"}}, "not-the-secret-but-just-as-long-0123456789")
+    }
     assert call(jwt_server, method, path, headers=forged).status_code == 401
 
 
@@ -118,28 +136,38 @@ def test_a_jwt_opens_the_api_as_far_as_its_role_allows(jwt_server):
     own = bearer({"user": {"username": "person-1", "role": "user"}})
     assert requests.get(f"{jwt_server}/conversations/person-1/tracker", headers=own, timeout=30).ok
     other = bearer({"user": {"username": "person-2", "role": "user"}})
-    assert requests.get(f"{jwt_server}/conversations/person-1/tracker", headers=other,
-                        timeout=30).status_code == 403
+    assert requests.get(f"{jwt_server}/conversations/person-1/tracker", headers=other, timeout=30).status_code == 403
 
 
 def test_browsers_may_call_the_bot_only_from_the_configured_origin(jwt_server):
     def preflight(origin: str) -> requests.Response:
-        return requests.options(f"{jwt_server}/webhooks/rest/webhook", timeout=30, headers={
-            "Origin": origin, "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type",
-        })
+        return requests.options(
+            f"{jwt_server}/webhooks/rest/webhook",
+            timeout=30,
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
 
     allowed = preflight(ALLOWED_ORIGIN)
     assert allowed.headers.get("Access-Control-Allow-Origin") == ALLOWED_ORIGIN
     refused = preflight("https://elsewhere.example")
     assert refused.headers.get("Access-Control-Allow-Origin") in (None, "")
-    reply = requests.post(f"{jwt_server}/webhooks/rest/webhook", timeout=120,
-                          headers={"Origin": "https://elsewhere.example"},
-                          json={"sender": "cors-1", "message": "hello"})
+    reply = requests.post(
+        f"{jwt_server}/webhooks/rest/webhook",
+        timeout=120,
+        headers={"Origin": "https://elsewhere.example"},
+        json={"sender": "cors-1", "message": "hello"},
+    )
     assert reply.headers.get("Access-Control-Allow-Origin") in (None, "")
 
 
 def test_without_configured_origins_no_other_site_may_call_the_bot(open_server):
-    response = requests.options(f"{open_server}/webhooks/rest/webhook", timeout=30, headers={
-        "Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "POST"})
+    response = requests.options(
+        f"{open_server}/webhooks/rest/webhook",
+        timeout=30,
+        headers={"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "POST"},
+    )
     assert response.headers.get("Access-Control-Allow-Origin") in (None, "")

@@ -26,8 +26,15 @@ def chat(tmp_path):
         "TRACKER_DB": str(tmp_path / "shell.db"),
         "TERM": "xterm",
     }
-    child = pexpect.spawn("make", ["--no-print-directory", "chat"], cwd=str(ROOT), env=env,
-                          encoding="utf-8", timeout=300, dimensions=(50, 200))
+    child = pexpect.spawn(
+        "make",
+        ["--no-print-directory", "chat"],
+        cwd=str(ROOT),
+        env=env,
+        encoding="utf-8",
+        timeout=300,
+        dimensions=(50, 200),
+    )
     child.logfile_read = open(tmp_path / "shell.log", "w")
     child.expect(PROMPT)
     yield child
@@ -39,7 +46,7 @@ def say(child, text: str) -> str:
     """Types a line; returns what the bot printed before the next prompt."""
     child.sendline(text)
     seen = ""
-    for _ in range(10):   # the prompt is redrawn as the line is accepted, then after the reply
+    for _ in range(10):  # the prompt is redrawn as the line is accepted, then after the reply
         child.expect(PROMPT, timeout=120)
         seen += screen(child)
         if seen.replace(text, "").strip():
@@ -54,13 +61,13 @@ def test_typing_no_to_the_safety_check_asks_the_next_question_instead_of_choosin
     assert "(/affirm)" not in first and "INFO" not in first and "Warning" not in first
     after_no = say(chat, "no")
     assert "emergency number now" not in after_no.lower()
-    assert "any of these" in after_no   # the nerve-signs question, grouped
+    assert "any of these" in after_no  # the nerve-signs question, grouped
 
 
 @pytest.mark.e2e
 def test_numbers_and_words_lead_to_advice_and_start_over_clears_it(chat):
     say(chat, "my calves keep twitching since 3 days, way too much coffee")
-    seen = say(chat, "2")   # "No" to the safety check, by its number
+    seen = say(chat, "2")  # "No" to the safety check, by its number
     for _ in range(8):
         if "not a diagnosis" in seen:
             break

@@ -41,6 +41,6 @@ def test_soak_200_conversations_20_users():
 
     growth = result.memory["total"].growth_after_first_quarter_mb
     assert growth <= MEMORY_GROWTH_MB, (
-        f"RSS grew {growth:.0f} MB over the last three quarters of the conversations "
-        f"(limit {MEMORY_GROWTH_MB}){where}")
+        f"RSS grew {growth:.0f} MB over the last three quarters of the conversations (limit {MEMORY_GROWTH_MB}){where}"
+    )
     assert result.log_tracebacks == 0, "\n".join(result.log_traceback_samples)[-4000:]

@@ -4,13 +4,22 @@ from datetime import date
 
 from triage.summary import doctor_summary, summary_request_words
 
-FINDINGS = {"emergency_signs": "no", "weakness": "no", "speech_swallowing": "no", "muscle_wasting": "unsure",
-            "cramps": "yes", "palpitations": "no", "duration": "short", "triggers": "yes"}
+FINDINGS = {
+    "emergency_signs": "no",
+    "weakness": "no",
+    "speech_swallowing": "no",
+    "muscle_wasting": "unsure",
+    "cramps": "yes",
+    "palpitations": "no",
+    "duration": "short",
+    "triggers": "yes",
+}
 
 
 def test_the_summary_says_who_what_how_long_each_warning_sign_the_level_and_the_date():
-    text = doctor_summary(FINDINGS, ["caffeine"], ["my calves cramp at night and twitch"],
-                          about="your dad", on=date(2026, 12, 1))
+    text = doctor_summary(
+        FINDINGS, ["caffeine"], ["my calves cramp at night and twitch"], about="your dad", on=date(2026, 12, 1)
+    )
     assert text.startswith("Summary for a doctor, 1 December 2026")
     assert "About: your dad" in text
     assert '"my calves cramp at night and twitch"' in text

@@ -2,8 +2,11 @@
 
 from channels.terminal import numbered, resolve
 
-BUTTONS = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"},
-           {"title": "Not sure", "payload": "/unsure"}]
+BUTTONS = [
+    {"title": "Yes", "payload": "/affirm"},
+    {"title": "No", "payload": "/deny"},
+    {"title": "Not sure", "payload": "/unsure"},
+]
 
 
 def test_suggestions_are_numbered_without_payloads():
@@ -14,6 +17,6 @@ def test_a_number_picks_its_suggestion_and_anything_else_is_sent_as_typed():
     assert resolve("2", BUTTONS) == "/deny"
     assert resolve(" 3 ", BUTTONS) == "/unsure"
     assert resolve("no", BUTTONS) == "no"
-    assert resolve("4", BUTTONS) == "4"        # not a suggestion: sent as typed
+    assert resolve("4", BUTTONS) == "4"  # not a suggestion: sent as typed
     assert resolve("", BUTTONS) == ""
     assert resolve("2", []) == "2"

@@ -20,8 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "results" / "widget"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 REPLY_TIMEOUT_MS = 180_000  # two busy cores: a reply can take a while
 EMBED_PAGE_PATH = "/webhooks/widget/embed-test"  # answered by the test, not the server
@@ -61,8 +66,12 @@ def new_page(browser, rasa_server):
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.errors = errors
         if path == EMBED_PAGE_PATH:
-            page.route(f"{rasa_server.url}{EMBED_PAGE_PATH}", lambda route: route.fulfill(
-                status=200, content_type="text/html", body=EMBED_PAGE.format(url=rasa_server.url)))
+            page.route(
+                f"{rasa_server.url}{EMBED_PAGE_PATH}",
+                lambda route: route.fulfill(
+                    status=200, content_type="text/html", body=EMBED_PAGE.format(url=rasa_server.url)
+                ),
+            )
         page.goto(rasa_server.url + path)
         page.locator(".tt-launcher").wait_for(state="visible")
         return page
@@ -73,6 +82,7 @@ def new_page(browser, rasa_server):
 
 
 # ---- helpers ----------------------------------------------------------------------------
+
 
 def items(page) -> int:
     return page.evaluate(f"{IN_WIDGET}.querySelector('.tt-log').children.length")
@@ -124,7 +134,7 @@ def answer_until_card(page, max_turns: int = 25) -> None:
             return
         buttons = page.locator(".tt-reply")
         titles = buttons.all_text_contents()
-        if "None of these" in titles:   # a grouped question: by button, or in words
+        if "None of these" in titles:  # a grouped question: by button, or in words
             type_message(page, "none of those") if turn % 2 else click_reply(page, "None of these")
         elif "No" in titles and turn % 2:
             type_message(page, "no")
@@ -163,12 +173,11 @@ def show_card_top(page) -> None:
 
 def active_element(page) -> str:
     """Class of the focused element inside the widget ('' when the focus is elsewhere)."""
-    return page.evaluate(
-        f"() => {{ const a = {IN_WIDGET}.activeElement; return a ? a.className : ''; }}"
-    )
+    return page.evaluate(f"() => {{ const a = {IN_WIDGET}.activeElement; return a ? a.className : ''; }}")
 
 
 # ---- tests ------------------------------------------------------------------------------
+
 
 def test_widget_files_are_served(rasa_server):
     import requests
@@ -181,8 +190,9 @@ def test_widget_files_are_served(rasa_server):
     assert "innerHTML" not in script.text  # every text goes in with textContent
     styles = requests.get(f"{rasa_server.url}/webhooks/widget/widget.css", timeout=30)
     assert styles.ok and "text/css" in styles.headers["content-type"]
-    again = requests.get(f"{rasa_server.url}/webhooks/widget/widget.js", timeout=30,
-                         headers={"If-None-Match": script.headers["etag"]})
+    again = requests.get(
+        f"{rasa_server.url}/webhooks/widget/widget.js", timeout=30, headers={"If-None-Match": script.headers["etag"]}
+    )
     assert again.status_code == 304
     redirect = requests.get(f"{rasa_server.url}/webhooks/widget", timeout=30, allow_redirects=False)
     assert redirect.status_code in (301, 302, 307, 308)
@@ -196,8 +206,7 @@ def test_a_conversation_reaches_the_card_and_survives_a_reload(new_page):
     assert page.locator(".tt-notice").is_visible()
     assert "Not a diagnosis" in page.locator(".tt-notice").text_content()
 
-    type_message(page, "my calves keep jumping at night, I've been living on energy drinks "
-                       "and barely sleeping")
+    type_message(page, "my calves keep jumping at night, I've been living on energy drinks and barely sleeping")
     assert page.locator(".tt-reply").count(), "the first follow-up question has buttons"
     # A button: its title shows as the person's words, its payload goes to the bot.
     click_reply(page, "No")
@@ -419,7 +428,7 @@ def test_delete_my_data_clears_the_widget_and_the_server(new_page, rasa_server):
 def test_on_a_phone_the_keyboard_stays_inside_the_full_screen_panel(new_page):
     page = new_page(360, 740)
     open_widget(page)
-    for _ in range(12):   # more stops than the panel has: Tab must go round inside it
+    for _ in range(12):  # more stops than the panel has: Tab must go round inside it
         page.keyboard.press("Tab")
         assert active_element(page), "the focus left the full-screen panel"
     for _ in range(12):

@@ -68,8 +68,10 @@ class FakeChatApis:
             result: Any = {"id": 1, "is_bot": True, "first_name": "Twitch", "username": self.telegram_username}
         elif method == "sendMessage":
             result = {
-                "message_id": len(self.calls), "date": int(time.time()),
-                "chat": {"id": int(fields.get("chat_id", 0)), "type": "private"}, "text": fields.get("text", ""),
+                "message_id": len(self.calls),
+                "date": int(time.time()),
+                "chat": {"id": int(fields.get("chat_id", 0)), "type": "private"},
+                "text": fields.get("text", ""),
             }
         else:
             result = True

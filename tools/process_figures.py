@@ -49,8 +49,7 @@ class MachineLoad:
     other_running: List[str] = field(default_factory=list)  # command lines, at most five
 
     def __str__(self) -> str:
-        text = (f"load average {self.loadavg_1m:.2f} (1 min), {self.loadavg_5m:.2f} (5 min) "
-                f"on {self.cpus} CPUs")
+        text = f"load average {self.loadavg_1m:.2f} (1 min), {self.loadavg_5m:.2f} (5 min) on {self.cpus} CPUs"
         if self.other_running:
             text += "; also running: " + "; ".join(f"`{command}`" for command in self.other_running)
         return text

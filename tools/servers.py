@@ -43,8 +43,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(check: Callable[[], bool], seconds: float, what: str,
-               process: subprocess.Popen, log: Path) -> None:
+def wait_until(check: Callable[[], bool], seconds: float, what: str, process: subprocess.Popen, log: Path) -> None:
     """Polls `check` until it is true; fails early with the log's tail if `process` exits."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -79,17 +78,24 @@ class ProcessGroup:
     def __init__(self) -> None:
         self.processes: List[subprocess.Popen] = []
 
-    def start(self, command: List[str], log: Path, cwd: Path = ROOT,
-              env: Optional[Dict[str, str]] = None) -> subprocess.Popen:
+    def start(
+        self, command: List[str], log: Path, cwd: Path = ROOT, env: Optional[Dict[str, str]] = None
+    ) -> subprocess.Popen:
         """Starts `command` with its output in `log`."""
         with log.open("w") as output:  # the child keeps its own copy of the descriptor
-            process = subprocess.Popen(command, cwd=cwd, env=env or rasa_env(), stdout=output,
-                                       stderr=subprocess.STDOUT)
+            process = subprocess.Popen(command, cwd=cwd, env=env or rasa_env(), stdout=output, stderr=subprocess.STDOUT)
         self.processes.append(process)
         return process
 
-    def run(self, command: List[str], log: Path, what: str, cwd: Path = ROOT,
-            env: Optional[Dict[str, str]] = None, timeout: Optional[float] = None) -> float:
+    def run(
+        self,
+        command: List[str],
+        log: Path,
+        what: str,
+        cwd: Path = ROOT,
+        env: Optional[Dict[str, str]] = None,
+        timeout: Optional[float] = None,
+    ) -> float:
         """Runs `command` to completion; returns its wall time in seconds."""
         started = time.perf_counter()
         process = self.start(command, log, cwd, env)
@@ -151,17 +157,35 @@ def start_servers(
     action_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
     commands = {
         "actions": [RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
-        "rasa": [RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml",
-                 "--credentials", str(credentials), "--port", str(rasa_port),
-                 "--enable-api", "--auth-token", token],
+        "rasa": [
+            RASA,
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            str(credentials),
+            "--port",
+            str(rasa_port),
+            "--enable-api",
+            "--auth-token",
+            token,
+        ],
     }
     actions = group.start(commands["actions"], action_log, env=env)
     rasa = group.start(commands["rasa"], rasa_log, env=env)
     url = f"http://127.0.0.1:{rasa_port}"
     server = RasaServer(
-        url=url, token=token, db_path=db_path, processes=[rasa, actions],
-        action_url=f"http://127.0.0.1:{action_port}", workdir=workdir, commands=commands,
-        env=env, logs={"rasa": [rasa_log], "actions": [action_log]},
+        url=url,
+        token=token,
+        db_path=db_path,
+        processes=[rasa, actions],
+        action_url=f"http://127.0.0.1:{action_port}",
+        workdir=workdir,
+        commands=commands,
+        env=env,
+        logs={"rasa": [rasa_log], "actions": [action_log]},
     )
     try:
         wait_until(_health_check(server, "actions"), STARTUP_SECONDS, "action server", actions, action_log)

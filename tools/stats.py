@@ -26,5 +26,6 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     def line(row: Sequence[str]) -> str:
         return "| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths)) + " |"
 
-    return "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-                     + [line(row) for row in cells[1:]])
+    return "\n".join(
+        [line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(row) for row in cells[1:]]
+    )

@@ -20,8 +20,11 @@ from tools.vignettes import Outcome, Person, asked_in
 LEVEL_RANK = {"self_care": 1, "soon": 2, "urgent": 3, "emergency": 4}
 RED_FLAG_FINDINGS = ("emergency_signs", "weakness", "speech_swallowing", "muscle_wasting")
 DEFAULT_POOLS = {
-    "no": ["no"], "no_other": ["no"], "none_of_these": ["none of these"],
-    "unsure": ["not sure"], "why": ["why do you ask?"],
+    "no": ["no"],
+    "no_other": ["no"],
+    "none_of_these": ["none of these"],
+    "unsure": ["not sure"],
+    "why": ["why do you ask?"],
 }
 DEFAULT_DURATION = "about a week"
 MAX_SAME_QUESTION = 3
@@ -46,8 +49,14 @@ def reply_for(vignette: dict, asked: Sequence[str], pools: Dict[str, List[str]],
     return rng.choice(pools["none_of_these"])
 
 
-def play(client: BotClient, vignette: dict, pools: Optional[Dict[str, List[str]]] = None,
-         seed: int = 0, ask_why_first: bool = False, max_turns: int = 25) -> Outcome:
+def play(
+    client: BotClient,
+    vignette: dict,
+    pools: Optional[Dict[str, List[str]]] = None,
+    seed: int = 0,
+    ask_why_first: bool = False,
+    max_turns: int = 25,
+) -> Outcome:
     """Sends the opening, answers every question, returns the outcome once a level is set.
 
     ask_why_first: the first red-flag question is met with a question back ("why do you
@@ -84,8 +93,13 @@ def play(client: BotClient, vignette: dict, pools: Optional[Dict[str, List[str]]
     return outcome
 
 
-def first_mention(client: BotClient, text: str, opening: Optional[str] = None,
-                  pools: Optional[Dict[str, List[str]]] = None, seed: int = 0) -> Tuple[Optional[str], Outcome]:
+def first_mention(
+    client: BotClient,
+    text: str,
+    opening: Optional[str] = None,
+    pools: Optional[Dict[str, List[str]]] = None,
+    seed: int = 0,
+) -> Tuple[Optional[str], Outcome]:
     """The level the bot has set right after `text`.
 
     Without `opening`, `text` is the first message. With it, the opening is sent, the
@@ -110,8 +124,11 @@ def first_mention(client: BotClient, text: str, opening: Optional[str] = None,
         if not set(asked) & set(RED_FLAG_FINDINGS) and asked != ("duration",):
             slots = person.say(text)
             return slots.get("triage_level"), person.outcome
-        reply = DEFAULT_DURATION if asked == ("duration",) else (
-            rng.choice(pools["none_of_these"]) if len(asked) > 1 else rng.choice(pools["no"]))
+        reply = (
+            DEFAULT_DURATION
+            if asked == ("duration",)
+            else (rng.choice(pools["none_of_these"]) if len(asked) > 1 else rng.choice(pools["no"]))
+        )
         slots = person.say(reply)
     person.outcome.error = "never asked about anything but red flags"
     return None, person.outcome

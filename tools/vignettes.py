@@ -36,6 +36,7 @@ def load_vignettes(path: Path = VIGNETTE_FILE) -> List[dict]:
 
 # ---- what the person answers ------------------------------------------------------------
 
+
 def answer_for(vignette: dict, finding: str) -> str:
     """The reply the person types when asked about `finding`."""
     answers = vignette.get("answers") or {}
@@ -73,6 +74,7 @@ def reply_to(vignette: dict, slots: dict) -> str:
 class Move:
     """What the person does after reading the slots: reply, give up (error), or neither
     because the assessment has concluded."""
+
     reply: Optional[str] = None
     error: Optional[str] = None
 
@@ -89,6 +91,7 @@ def next_move(vignette: dict, slots: dict, answered: int, max_answers: int = MAX
 
 
 # ---- playing it -----------------------------------------------------------------------------
+
 
 @dataclass
 class Outcome:
@@ -114,8 +117,10 @@ class Outcome:
 
     def readable(self) -> str:
         """A transcript for assertion messages."""
-        lines = [f"sender={self.sender} level={self.level} causes={self.causes} "
-                 f"questions={self.questions} asked={self.asked} error={self.error}"]
+        lines = [
+            f"sender={self.sender} level={self.level} causes={self.causes} "
+            f"questions={self.questions} asked={self.asked} error={self.error}"
+        ]
         lines += [f"  {who:>4}: {text}" for who, text in self.transcript]
         return "\n".join(lines)
 

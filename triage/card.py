@@ -92,10 +92,7 @@ def card_as_text(card: Dict) -> List[str]:
     if card["self_care_steps"]:
         messages.append("Until then:\n" + "\n".join(f"• {step}" for step in card["self_care_steps"]))
 
-    net = [
-        group["action"] + ":\n" + "\n".join(f"• {sign}" for sign in group["signs"])
-        for group in card["safety_net"]
-    ]
+    net = [group["action"] + ":\n" + "\n".join(f"• {sign}" for sign in group["signs"]) for group in card["safety_net"]]
     messages.append("\n\n".join(net + [card["disclaimer"]]))
     return messages
 

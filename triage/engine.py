@@ -77,9 +77,7 @@ _KnowledgeLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_KnowledgeLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf")
-)
+_KnowledgeLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf"))
 
 
 @lru_cache(maxsize=None)
@@ -104,9 +102,7 @@ def load_knowledge(path: Path = KNOWLEDGE_FILE) -> Knowledge:
 def _clean(findings: Optional[Mapping[str, Optional[str]]], kb: Knowledge) -> Dict[str, str]:
     """Keeps known findings with valid answers; anything else counts as not asked."""
     return {
-        name: answer
-        for name, answer in (findings or {}).items()
-        if name in kb.findings and answer in kb.answers(name)
+        name: answer for name, answer in (findings or {}).items() if name in kb.findings and answer in kb.answers(name)
     }
 
 
@@ -130,14 +126,16 @@ def triage_level(findings: Mapping[str, str], kb: Knowledge, details: Iterable[s
 
 def _combination_holds(combination: Mapping, findings: Mapping[str, str], details: Iterable[str]) -> bool:
     present = set(details)
-    if not (all(findings.get(name) in answers for name, answers in combination["when"].items())
-            and all(detail in present for detail in combination.get("details", ()))):
+    if not (
+        all(findings.get(name) in answers for name, answers in combination["when"].items())
+        and all(detail in present for detail in combination.get("details", ()))
+    ):
         return False
     unless = combination.get("unless_only_details")
     if unless and all(findings.get(name) in answers for name, answers in unless.get("when", {}).items()):
         named = present & set(unless["among"])
         if named and named <= set(unless["details"]):
-            return False   # e.g. the only fluid loss is sweating, read as a thyroid sign
+            return False  # e.g. the only fluid loss is sweating, read as a thyroid sign
     return True
 
 
@@ -193,8 +191,9 @@ def _outcome(findings: Mapping[str, str], details: Iterable[str], kb: Knowledge)
     return level, causes[0] if causes else None
 
 
-def _could_raise_level(findings: Mapping[str, str], name: str, level: str, kb: Knowledge,
-                       details: Iterable[str] = ()) -> bool:
+def _could_raise_level(
+    findings: Mapping[str, str], name: str, level: str, kb: Knowledge, details: Iterable[str] = ()
+) -> bool:
     """Whether some answer to `name`, alone or completing a combination whose other
     findings are still open (or already fit it), would make the level more urgent.
 
@@ -216,16 +215,19 @@ def _could_raise_level(findings: Mapping[str, str], name: str, level: str, kb: K
         if all(other == name or findings.get(other, answers[0]) in answers for other, answers in when.items()):
             # It matters only if the rest of the combination does not reach that level
             # without it (palpitations with fluid losses are urgent, cramps or not).
-            rest = {**findings, **{other: answers[0] for other, answers in when.items()
-                                   if other != name and other not in findings}}
-            least = min(kb.level_rank[triage_level({**rest, name: answer}, kb, present)]
-                        for answer in kb.answers(name))
+            rest = {
+                **findings,
+                **{other: answers[0] for other, answers in when.items() if other != name and other not in findings},
+            }
+            least = min(kb.level_rank[triage_level({**rest, name: answer}, kb, present)] for answer in kb.answers(name))
             if least < kb.level_rank[combination["level"]]:
                 return True
     return False
 
 
-def next_question(findings: Optional[Mapping[str, str]], details: Optional[Iterable[str]] = (), kb: Optional[Knowledge] = None) -> Optional[str]:
+def next_question(
+    findings: Optional[Mapping[str, str]], details: Optional[Iterable[str]] = (), kb: Optional[Knowledge] = None
+) -> Optional[str]:
     """The first unanswered finding whose answer could still change the advice.
 
     Emergency and urgent levels end the questions. Otherwise a finding is worth
@@ -244,15 +246,22 @@ def next_question(findings: Optional[Mapping[str, str]], details: Optional[Itera
     return None
 
 
-def _worth_asking(findings: Mapping[str, str], details: Tuple[str, ...], name: str, level: str,
-                  top_cause: Optional[str], kb: Knowledge) -> bool:
+def _worth_asking(
+    findings: Mapping[str, str],
+    details: Tuple[str, ...],
+    name: str,
+    level: str,
+    top_cause: Optional[str],
+    kb: Knowledge,
+) -> bool:
     if _could_raise_level(findings, name, level, kb, details):
         return True
     return any(_outcome({**findings, name: answer}, details, kb) != (level, top_cause) for answer in kb.answers(name))
 
 
-def next_questions(findings: Optional[Mapping[str, str]], details: Optional[Iterable[str]] = (),
-                   kb: Optional[Knowledge] = None) -> Tuple[Optional[str], List[str]]:
+def next_questions(
+    findings: Optional[Mapping[str, str]], details: Optional[Iterable[str]] = (), kb: Optional[Knowledge] = None
+) -> Tuple[Optional[str], List[str]]:
     """The next question as (group name, findings it asks about), or (None, [finding]) for a
     single question, or (None, []) when the picture is complete.
 
@@ -267,14 +276,21 @@ def next_questions(findings: Optional[Mapping[str, str]], details: Optional[Iter
     level, top_cause = _outcome(clean, clean_details, kb)
     for group, spec in kb.question_groups.items():
         if first in spec["findings"]:
-            members = [name for name in spec["findings"] if name not in clean
-                       and _worth_asking(clean, clean_details, name, level, top_cause, kb)]
+            members = [
+                name
+                for name in spec["findings"]
+                if name not in clean and _worth_asking(clean, clean_details, name, level, top_cause, kb)
+            ]
             if len(members) > 1:
                 return group, members
     return None, [first]
 
 
-def assess(findings: Optional[Mapping[str, Optional[str]]], details: Optional[Iterable[str]] = (), kb: Optional[Knowledge] = None) -> Assessment:
+def assess(
+    findings: Optional[Mapping[str, Optional[str]]],
+    details: Optional[Iterable[str]] = (),
+    kb: Optional[Knowledge] = None,
+) -> Assessment:
     kb = kb or load_knowledge()
     findings = _clean(findings, kb)
     details = _clean_details(details, kb)
@@ -309,8 +325,9 @@ def assess(findings: Optional[Mapping[str, Optional[str]]], details: Optional[It
     )
 
 
-def red_flag_level(findings: Mapping[str, Optional[str]], kb: Optional[Knowledge] = None,
-                   details: Optional[Iterable[str]] = ()) -> Optional[str]:
+def red_flag_level(
+    findings: Mapping[str, Optional[str]], kb: Optional[Knowledge] = None, details: Optional[Iterable[str]] = ()
+) -> Optional[str]:
     """The level when the answers so far already call for same-day help, else None."""
     kb = kb or load_knowledge()
     level = triage_level(_clean(findings, kb), kb, _clean_details(details, kb))

@@ -10,29 +10,39 @@ from typing import List, Mapping, Optional, Sequence
 
 from triage.engine import Knowledge, assess, load_knowledge
 
-ANSWER_WORDS = {"yes": "yes", "no": "no", "unsure": "not sure", "short": "under 4 weeks",
-                "long": "4 weeks or more"}
-WORDS_LIMIT = 400   # characters of the person's own words kept
+ANSWER_WORDS = {"yes": "yes", "no": "no", "unsure": "not sure", "short": "under 4 weeks", "long": "4 weeks or more"}
+WORDS_LIMIT = 400  # characters of the person's own words kept
 
 
-def doctor_summary(findings: Mapping[str, Optional[str]], details: Sequence[str], own_words: Sequence[str],
-                   about: Optional[str] = None, on: Optional[date] = None, kb: Optional[Knowledge] = None) -> str:
+def doctor_summary(
+    findings: Mapping[str, Optional[str]],
+    details: Sequence[str],
+    own_words: Sequence[str],
+    about: Optional[str] = None,
+    on: Optional[date] = None,
+    kb: Optional[Knowledge] = None,
+) -> str:
     kb = kb or load_knowledge()
     result = assess(findings, details, kb)
     answered = {name: value for name, value in findings.items() if value and name in kb.findings}
-    lines: List[str] = [f"Summary for a doctor, {(on or date.today()).strftime('%d %B %Y').lstrip('0')}",
-                        f"About: {about or 'the person who wrote this'}"]
+    lines: List[str] = [
+        f"Summary for a doctor, {(on or date.today()).strftime('%d %B %Y').lstrip('0')}",
+        f"About: {about or 'the person who wrote this'}",
+    ]
     words = " / ".join(w.strip() for w in own_words if w.strip())
     if words:
-        lines.append(f"In their own words: \"{words[:WORDS_LIMIT]}{'...' if len(words) > WORDS_LIMIT else ''}\"")
+        lines.append(f'In their own words: "{words[:WORDS_LIMIT]}{"..." if len(words) > WORDS_LIMIT else ""}"')
     if "duration" in answered:
         lines.append(f"How long: {ANSWER_WORDS.get(answered['duration'], answered['duration'])}")
     warning = [name for name in kb.red_flags() + ["muscle_wasting"] if name in kb.findings]
     lines.append("Warning signs asked:")
     for name in warning:
         lines.append(f"  - {kb.findings[name]['label']}: {ANSWER_WORDS.get(answered.get(name), 'not asked')}")
-    reported = [kb.findings[name]["label"] for name, value in answered.items()
-                if name not in warning and name not in ("duration", "triggers") and value in ("yes", "unsure")]
+    reported = [
+        kb.findings[name]["label"]
+        for name, value in answered.items()
+        if name not in warning and name not in ("duration", "triggers") and value in ("yes", "unsure")
+    ]
     if reported:
         lines.append("Also reported: " + "; ".join(reported))
     mentioned = [kb.details[d] for d in result.details]
@@ -48,8 +58,10 @@ def doctor_summary(findings: Mapping[str, Optional[str]], details: Sequence[str]
 
 def summary_request_words(events: Sequence[Mapping]) -> List[str]:
     """The person's messages that described symptoms, in order (their own words)."""
-    return [str(event.get("text") or "") for event in events
-            if event.get("event") == "user"
-            and ((event.get("parse_data") or {}).get("intent") or {}).get("name") == "describe_symptoms"
-            and not str(event.get("text") or "").startswith("/")]
-
+    return [
+        str(event.get("text") or "")
+        for event in events
+        if event.get("event") == "user"
+        and ((event.get("parse_data") or {}).get("intent") or {}).get("name") == "describe_symptoms"
+        and not str(event.get("text") or "").startswith("/")
+    ]

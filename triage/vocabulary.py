@@ -10,13 +10,23 @@ The findings the bot records, in the order it asks them, are those of triage/kno
 and tests/test_engine.py checks it covers CONTRACT_FINDINGS.
 """
 
-LEVELS = ("emergency", "urgent", "soon", "self_care")   # most urgent first
+LEVELS = ("emergency", "urgent", "soon", "self_care")  # most urgent first
 CAUSES = ("benign", "electrolyte", "thyroid", "neuromuscular")
 CONTRACT_FINDINGS = (
-    "emergency_signs", "weakness", "muscle_wasting", "speech_swallowing", "cramps", "tingling",
-    "palpitations", "thyroid_signs", "fluid_losses", "recent_med_change", "medical_history",
-    "duration", "triggers",
-)   # in the contract's order
+    "emergency_signs",
+    "weakness",
+    "muscle_wasting",
+    "speech_swallowing",
+    "cramps",
+    "tingling",
+    "palpitations",
+    "thyroid_signs",
+    "fluid_losses",
+    "recent_med_change",
+    "medical_history",
+    "duration",
+    "triggers",
+)  # in the contract's order
 
 # A turn in which this action ran is erased by the tracker store instead of saved
 # (stores/erasable_sql_tracker_store.py); the action server names its action with it.

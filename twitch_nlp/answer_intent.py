@@ -23,12 +23,39 @@ ANSWER_INTENTS = {"yes": "affirm", "no": "deny", "unsure": "unsure"}
 NOT_FINDINGS = {"answer", "duration", "detail", "asks_back", "subject", "age", "names_all"}
 ASK_WHY = "ask_why"
 DESCRIBE = "describe_symptoms"
-NOT_ABOUT_SYMPTOMS = {"start_over", "goodbye", "greet", "thank", "out_of_scope", "bot_challenge", "nlu_fallback",
-                      "ask_summary", "delete_my_data"}
+NOT_ABOUT_SYMPTOMS = {
+    "start_over",
+    "goodbye",
+    "greet",
+    "thank",
+    "out_of_scope",
+    "bot_challenge",
+    "nlu_fallback",
+    "ask_summary",
+    "delete_my_data",
+}
 # Intents with lasting effects, taken only when the message has one of their words.
 NEEDS_ITS_WORDS = {
-    "delete_my_data": {"delete", "deleted", "delet", "erase", "forget", "remove", "wipe", "clear", "gdpr",
-                       "store", "stored", "keep", "data", "info", "information", "record", "records", "rid"},
+    "delete_my_data": {
+        "delete",
+        "deleted",
+        "delet",
+        "erase",
+        "forget",
+        "remove",
+        "wipe",
+        "clear",
+        "gdpr",
+        "store",
+        "stored",
+        "keep",
+        "data",
+        "info",
+        "information",
+        "record",
+        "records",
+        "rid",
+    },
     "start_over": {"start", "restart", "over", "again", "reset", "begin", "beginning", "new", "scratch", "fresh"},
 }
 WORD = re.compile(r"[\w']+")
@@ -38,13 +65,19 @@ def answer_intent(message: Dict[Text, Any], config: Dict[Text, Any]) -> Any:
     """The intent a literal reply calls for, or None to keep DIET's."""
     entities = message.get(ENTITIES) or []
     guess = message.get(INTENT) or {}
-    faq = str(guess.get("name") or "").startswith("ask_") and guess.get("name") != ASK_WHY \
+    faq = (
+        str(guess.get("name") or "").startswith("ask_")
+        and guess.get("name") != ASK_WHY
         and (guess.get("confidence") or 0) >= config["keep_above"]
-    if any(e.get("entity") == "asks_back" for e in entities) and not faq and not any(
-            e.get("entity") not in NOT_FINDINGS for e in entities):
-        return ASK_WHY   # "why do you need to know that?" asks back and reports nothing
+    )
+    if (
+        any(e.get("entity") == "asks_back" for e in entities)
+        and not faq
+        and not any(e.get("entity") not in NOT_FINDINGS for e in entities)
+    ):
+        return ASK_WHY  # "why do you need to know that?" asks back and reports nothing
     intent_name = (message.get(INTENT) or {}).get("name")
-    text_words = set(re.findall(r"[a-z']+", (message.get(TEXT) or "").lower()))   # "/start_over" too
+    text_words = set(re.findall(r"[a-z']+", (message.get(TEXT) or "").lower()))  # "/start_over" too
     if intent_name in NEEDS_ITS_WORDS and not text_words & NEEDS_ITS_WORDS[intent_name]:
         # Deleting a conversation or restarting it is never done on a guess: "dont have any
         # of them" is an answer, however close it looks to "don't keep any of this".
@@ -53,7 +86,8 @@ def answer_intent(message: Dict[Text, Any], config: Dict[Text, Any]) -> Any:
             return ANSWER_INTENTS[answers[0]]
         return DESCRIBE if any(e.get("entity") not in NOT_FINDINGS for e in entities) else "nlu_fallback"
     if intent_name in NOT_ABOUT_SYMPTOMS and any(
-            e.get("entity") not in NOT_FINDINGS or e.get("entity") == "subject" for e in entities):
+        e.get("entity") not in NOT_FINDINGS or e.get("entity") == "subject" for e in entities
+    ):
         # "twitchy since I started running again" is not "start over"; a message the model
         # cannot place that names a symptom is a description, never a dead end
         return DESCRIBE
@@ -70,8 +104,11 @@ def answer_intent(message: Dict[Text, Any], config: Dict[Text, Any]) -> Any:
     first = WORD.findall(text.lower())[:1]
     if not alone and not (first and first[0] in config["answer_words"]):
         return None  # "I have a headache": a statement that happens to open like "I have"
-    if (not alone and intent.get("name") not in config["answer_like_intents"]
-            and (intent.get("confidence") or 0) >= config["keep_above"]):
+    if (
+        not alone
+        and intent.get("name") not in config["answer_like_intents"]
+        and (intent.get("confidence") or 0) >= config["keep_above"]
+    ):
         return None  # DIET is sure of something else, and there is more than the answer
     return ANSWER_INTENTS[answers[0]]
 
@@ -83,12 +120,58 @@ class AnswerIntentClassifier(GraphComponent):
         return {
             "max_words": 8,
             # first words that make a reply an answer; "I have ...", "it is ..." may be statements
-            "answer_words": ["yes", "yeah", "yep", "yup", "ya", "yea", "yess", "yah", "aye", "sure",
-                             "definitely", "absolutely", "correct", "indeed", "totally", "no", "nope",
-                             "nah", "nop", "naw", "nay", "nuh", "negative", "not", "maybe", "idk",
-                             "dunno", "unsure", "possibly", "perhaps", "probably", "could", "difficult",
-                             "hard", "tough", "kinda", "kind", "sort", "who", "dont", "don't", "doesn't",
-                             "didn't", "haven't", "havent", "hasn't", "none", "nothing", "never", "neither"],
+            "answer_words": [
+                "yes",
+                "yeah",
+                "yep",
+                "yup",
+                "ya",
+                "yea",
+                "yess",
+                "yah",
+                "aye",
+                "sure",
+                "definitely",
+                "absolutely",
+                "correct",
+                "indeed",
+                "totally",
+                "no",
+                "nope",
+                "nah",
+                "nop",
+                "naw",
+                "nay",
+                "nuh",
+                "negative",
+                "not",
+                "maybe",
+                "idk",
+                "dunno",
+                "unsure",
+                "possibly",
+                "perhaps",
+                "probably",
+                "could",
+                "difficult",
+                "hard",
+                "tough",
+                "kinda",
+                "kind",
+                "sort",
+                "who",
+                "dont",
+                "don't",
+                "doesn't",
+                "didn't",
+                "haven't",
+                "havent",
+                "hasn't",
+                "none",
+                "nothing",
+                "never",
+                "neither",
+            ],
             # DIET's guesses that a literal answer may overrule at any confidence
             "answer_like_intents": ["affirm", "deny", "unsure", "describe_symptoms"],
             # any other intent is kept when DIET is at least this sure of it

@@ -16,11 +16,14 @@ from twitch_nlp import extensions  # noqa: F401
 
 FILLER = re.compile(r"^(?:(?:um+|uh+|well|hmm+|mm+|so|oh|erm|ok|okay|honestly|actually|hm+|but|and|anyway)\b[\s,.]*)+")
 # What may follow a reply that is only an answer ("nope lol", "not sure tbh").
-NOTHING_MORE = re.compile(r"[\W_]*(?:(?:lol|tbh|honestly|really|mate|then|haha|sorry|thankfully|thank god|at all)[\W_]*)*")
+NOTHING_MORE = re.compile(
+    r"[\W_]*(?:(?:lol|tbh|honestly|really|mate|then|haha|sorry|thankfully|thank god|at all)[\W_]*)*"
+)
 TRIPLED = re.compile(r"(\w)\1{2,}")
 # A caregiver passing on an answer: "he says no", "I asked her, she says not really".
 REPORTED = re.compile(
-    r"^(?:i asked (?:him|her|them)[,.]?\s*)?(?:[\w']+\s+){0,2}(?:says|said|reckons|tells me|told me)\s+(?:that\s+)?(?=\w)")
+    r"^(?:i asked (?:him|her|them)[,.]?\s*)?(?:[\w']+\s+){0,2}(?:says|said|reckons|tells me|told me)\s+(?:that\s+)?(?=\w)"
+)
 
 
 @Language.factory(
@@ -28,7 +31,9 @@ REPORTED = re.compile(
     default_config={"openers": {}, "ask_back": []},
     assigns=["doc._.answer", "doc._.answer_alone", "doc._.asks_back"],
 )
-def make_answer_detector(nlp: Language, name: str, openers: Dict[str, List[str]], ask_back: List[str]) -> "AnswerDetector":
+def make_answer_detector(
+    nlp: Language, name: str, openers: Dict[str, List[str]], ask_back: List[str]
+) -> "AnswerDetector":
     return AnswerDetector(openers, ask_back)
 
 
@@ -49,7 +54,7 @@ class AnswerDetector:
         for pattern, answer in self.patterns:
             match = pattern.match(text)
             if match:
-                return answer, text[match.end():]
+                return answer, text[match.end() :]
         return "", text
 
     def __call__(self, doc: Doc) -> Doc:
@@ -61,5 +66,7 @@ class AnswerDetector:
             answer, rest = self.opening(after) if after else ("", "")
         doc._.answer = answer or None
         doc._.answer_alone = bool(answer) and bool(NOTHING_MORE.fullmatch(rest))
-        doc._.asks_back = not answer and "?" in text and bool(self.ask_back and self.ask_back.match(FILLER.sub("", text)))
+        doc._.asks_back = (
+            not answer and "?" in text and bool(self.ask_back and self.ask_back.match(FILLER.sub("", text)))
+        )
         return doc

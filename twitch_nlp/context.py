@@ -9,7 +9,7 @@ from medspacy.context import ConText, ConTextRule
 from spacy.language import Language
 from spacy.tokens import Doc
 
-LONG_AGO = "LONG_AGO"   # our own category: "I fainted once as a teenager"
+LONG_AGO = "LONG_AGO"  # our own category: "I fainted once as a teenager"
 
 
 @Language.factory("twitch_context", default_config={"cues": {}}, requires=["doc.ents"])
@@ -25,8 +25,11 @@ def default_rules() -> List[ConTextRule]:
     colon ("problem list: no ..."), which here would swallow "nothing else: no weakness"."""
     from medspacy.context.context import DEFAULT_RULES_FILEPATH
 
-    return [rule for rule in ConTextRule.from_json(DEFAULT_RULES_FILEPATH)
-            if not rule.literal.lstrip().startswith(":") and not OVERLAPS_A_FINDING.search(rule.literal)]
+    return [
+        rule
+        for rule in ConTextRule.from_json(DEFAULT_RULES_FILEPATH)
+        if not rule.literal.lstrip().startswith(":") and not OVERLAPS_A_FINDING.search(rule.literal)
+    ]
 
 
 # A cue ending in "had" or "have" ("never had") would overlap "had a fit" and be dropped
@@ -36,12 +39,24 @@ OVERLAPS_A_FINDING = re.compile(r"\b(?:had|have|has)\s*$", re.IGNORECASE)
 
 # "when I was 19", "in 2020", "20 years ago": long ago, anywhere in the sentence.
 LONG_AGO_PATTERNS = [
-    ConTextRule(literal="when i was <age>", category=LONG_AGO, direction="BIDIRECTIONAL",
-                pattern=[{"LOWER": "when"}, {"LOWER": {"IN": ["i", "he", "she"]}}, {"LOWER": "was"}, {"LIKE_NUM": True}]),
-    ConTextRule(literal="in <year>", category=LONG_AGO, direction="BIDIRECTIONAL",
-                pattern=[{"LOWER": {"IN": ["in", "back"]}}, {"TEXT": {"REGEX": "^(19|20)[0-9][0-9]$"}}]),
-    ConTextRule(literal="<n> years ago", category=LONG_AGO, direction="BIDIRECTIONAL",
-                pattern=[{"LIKE_NUM": True}, {"LOWER": {"IN": ["years", "yrs", "year"]}}, {"LOWER": "ago"}]),
+    ConTextRule(
+        literal="when i was <age>",
+        category=LONG_AGO,
+        direction="BIDIRECTIONAL",
+        pattern=[{"LOWER": "when"}, {"LOWER": {"IN": ["i", "he", "she"]}}, {"LOWER": "was"}, {"LIKE_NUM": True}],
+    ),
+    ConTextRule(
+        literal="in <year>",
+        category=LONG_AGO,
+        direction="BIDIRECTIONAL",
+        pattern=[{"LOWER": {"IN": ["in", "back"]}}, {"TEXT": {"REGEX": "^(19|20)[0-9][0-9]$"}}],
+    ),
+    ConTextRule(
+        literal="<n> years ago",
+        category=LONG_AGO,
+        direction="BIDIRECTIONAL",
+        pattern=[{"LIKE_NUM": True}, {"LOWER": {"IN": ["years", "yrs", "year"]}}, {"LOWER": "ago"}],
+    ),
 ]
 
 
@@ -71,8 +86,9 @@ def is_long_ago(span) -> bool:
     return any(modifier.category == LONG_AGO for modifier in getattr(span._, "modifiers", ()) or ())
 
 
-@Language.factory("twitch_context_extra", default_config={"context": "twitch_context"},
-                  requires=["doc._.extra_findings"])
+@Language.factory(
+    "twitch_context_extra", default_config={"context": "twitch_context"}, requires=["doc._.extra_findings"]
+)
 def make_context_extra(nlp: Language, name: str, context: str):
     """Runs the ConText component over the overlapping findings kept aside too."""
 

@@ -10,8 +10,21 @@ from spacy.tokens import Doc
 from twitch_nlp import extensions  # noqa: F401
 
 NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "couple": 2, "few": 3, "several": 4,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "couple": 2,
+    "few": 3,
+    "several": 4,
 }
 UNIT_DAYS = {"day": 1, "night": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "mo": 30, "year": 365, "yr": 365}
 DURATION_RE = re.compile(
@@ -50,8 +63,11 @@ SENTENCE_BREAK = re.compile(r"[.;!?\n]+")
 CLAUSE_BREAK = re.compile(r",|\bbut\b|\band\s+(?:now|then)\b", re.IGNORECASE)
 
 
-@Language.factory("twitch_duration", default_config={"twitch_words": []},
-                  assigns=["doc._.duration_days", "doc._.duration_of_twitching"])
+@Language.factory(
+    "twitch_duration",
+    default_config={"twitch_words": []},
+    assigns=["doc._.duration_days", "doc._.duration_of_twitching"],
+)
 def make_duration_detector(nlp: Language, name: str, twitch_words: List[str]) -> "DurationDetector":
     return DurationDetector(twitch_words)
 
@@ -95,11 +111,11 @@ def _days(text: str) -> Optional[float]:
     found = []
     for match in DURATION_RE.finditer(text):
         count = match.group("count").lower()
-        if FREQUENCY_RE.search(text[:match.start("unit")]) and count in ("a", "an"):
+        if FREQUENCY_RE.search(text[: match.start("unit")]) and count in ("a", "an"):
             continue
-        if FREQUENCY_RE.search(text[:match.start()]):
+        if FREQUENCY_RE.search(text[: match.start()]):
             continue
-        if NOT_A_DURATION_AFTER.search(text[match.end():]) or NOT_A_DURATION_BEFORE.search(text[:match.start()]):
+        if NOT_A_DURATION_AFTER.search(text[match.end() :]) or NOT_A_DURATION_BEFORE.search(text[: match.start()]):
             continue
         number = float(count) if count[0].isdigit() else NUMBER_WORDS.get(count)
         unit_days = UNIT_DAYS.get(match.group("unit").lower().rstrip("s"))
@@ -111,12 +127,13 @@ def _days(text: str) -> Optional[float]:
         if math.isfinite(days):
             found.append(days)
     if not found:
-        found = [days for pattern, days in SINCE_RE.items()
-                 if pattern.search(text) and not _only_an_age(pattern, text)][:1]
+        found = [
+            days for pattern, days in SINCE_RE.items() if pattern.search(text) and not _only_an_age(pattern, text)
+        ][:1]
     # The longest span mentioned is how long it has been going on.
     return max(found) if found else None
 
 
 def _only_an_age(pattern: "re.Pattern", text: str) -> bool:
     """ "weeks" in "20 weeks pregnant" already failed above; so did "years" in "8 years old"."""
-    return all(NOT_A_DURATION_AFTER.search(text[m.end():]) for m in pattern.finditer(text))
+    return all(NOT_A_DURATION_AFTER.search(text[m.end() :]) for m in pattern.finditer(text))

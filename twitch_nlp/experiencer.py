@@ -19,8 +19,9 @@ from spacy.tokens import Doc
 from twitch_nlp import extensions  # noqa: F401
 
 from twitch_nlp.subjects import PRONOUN, SELF, SOMEONE, counts_for, unnamed  # noqa: F401  (re-exported)
-LOOK_AHEAD = 5   # "my 8 year old son": words between "my" and the relation
-POSSESSIVE_PRONOUNS = {"his", "her", "their"}   # "his friend", "her mum": a third person
+
+LOOK_AHEAD = 5  # "my 8 year old son": words between "my" and the relation
+POSSESSIVE_PRONOUNS = {"his", "her", "their"}  # "his friend", "her mum": a third person
 AGE_RE = re.compile(
     r"\(\s*(\d{1,2})\s*\)|\bage[d]?\s+(\d{1,2})\b"
     r"|\b(?:is|'s|turned|just turned)\s+(\d{1,2})\b(?!\s*(?:days?|weeks?|months?|years?\s+ago|%|am|pm|kg|kilos?|lbs?|times|minutes|hours|cups|cans))"
@@ -51,13 +52,15 @@ class ExperiencerMarker:
         self.articles = set(people.get("articles", []))
         self.body_parts = set(people.get("body_parts", []))
         self.twitch_prefixes = tuple(people.get("twitch_prefixes", []))
-        self.asking_for = [re.compile(rf"\b{p}\s+(my|our|a|an|the|someone|somebody)\b\s*(\w*)", re.I)
-                           for p in people.get("asking_for", [])]
+        self.asking_for = [
+            re.compile(rf"\b{p}\s+(my|our|a|an|the|someone|somebody)\b\s*(\w*)", re.I)
+            for p in people.get("asking_for", [])
+        ]
 
     def _relation_after(self, doc: Doc, i: int) -> Tuple[Optional[str], int]:
         """The relation named within a few words after token i ("my 8 year old son"), and
         where it ends; (None, i) at a body part or another sentence ("my legs")."""
-        for token in doc[i + 1: i + 1 + LOOK_AHEAD]:
+        for token in doc[i + 1 : i + 1 + LOOK_AHEAD]:
             word = token.lower_
             if word in self.relations:
                 return self.relations[word], token.i
@@ -84,18 +87,21 @@ class ExperiencerMarker:
                 elif word in self.self_words:
                     current = SELF
                 elif word in POSSESSIVE_PRONOUNS and self._relation_after(doc, token.i)[0]:
-                    current = SOMEONE   # "his friend", "her mum": a third person
+                    current = SOMEONE  # "his friend", "her mum": a third person
                     skip_until = self._relation_after(doc, token.i)[1]
                 elif word in self.pronouns:
                     current = last_person or PRONOUN
-                elif (word in self.articles and self._relation_after(doc, token.i)[0]
-                      and not (token.i > 0 and doc[token.i - 1].lower_ in ("'m", "am", "im"))):   # not "I'm a woman"
+                elif (
+                    word in self.articles
+                    and self._relation_after(doc, token.i)[0]
+                    and not (token.i > 0 and doc[token.i - 1].lower_ in ("'m", "am", "im"))
+                ):  # not "I'm a woman"
                     current = SOMEONE
                     skip_until = self._relation_after(doc, token.i)[1]
                 elif word in self.generic:
                     current = SOMEONE
                 elif word in self.relations and self.relations[word] != "someone":
-                    current = last_person = f"other:{self.relations[word]}"   # "Dad fainted", "colleague is sick"
+                    current = last_person = f"other:{self.relations[word]}"  # "Dad fainted", "colleague is sick"
             out.append(current)
         return out
 
@@ -127,15 +133,15 @@ class ExperiencerMarker:
                 continue
             determiner, noun = match.group(1).lower(), match.group(2).lower()
             if determiner in ("my", "our") and noun in self.relations:
-                return f"other:{self.relations[noun]}"   # "asking for my dad"
+                return f"other:{self.relations[noun]}"  # "asking for my dad"
             if determiner in ("someone", "somebody") or noun in self.relations:
-                return SOMEONE   # "asking for a friend": someone, named later if at all
+                return SOMEONE  # "asking for a friend": someone, named later if at all
         twitching = [self._owner(doc, t.i, people) for t in doc if t.lower_.startswith(self.twitch_prefixes)]
         for owner, plain in sorted(twitching, key=lambda pair: not pair[1]):
             if owner and owner != SOMEONE:
                 return owner
         if twitching:
-            return SELF   # "twitching in both calves": the writer's own, unless said otherwise
+            return SELF  # "twitching in both calves": the writer's own, unless said otherwise
         for span in sorted(list(doc.ents), key=lambda s: s.start):
             if span._.experiencer:
                 return span._.experiencer

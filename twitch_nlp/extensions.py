@@ -7,22 +7,22 @@ getters below are the only place that reads it.
 from spacy.tokens import Doc, Span
 
 DOC_EXTENSIONS = {
-    "duration_days": None,     # how long the twitching has lasted, in days
-    "duration_of_twitching": False,   # said of the twitching ("twitching for 3 weeks")
-    "answer": None,            # "yes" / "no" / "unsure" when the message opens with one
-    "answer_alone": False,     # the message is only that answer ("nuh uh")
-    "asks_back": False,        # a question back instead of an answer ("why do you ask?")
+    "duration_days": None,  # how long the twitching has lasted, in days
+    "duration_of_twitching": False,  # said of the twitching ("twitching for 3 weeks")
+    "answer": None,  # "yes" / "no" / "unsure" when the message opens with one
+    "answer_alone": False,  # the message is only that answer ("nuh uh")
+    "asks_back": False,  # a question back instead of an answer ("why do you ask?")
     # Findings whose words overlap a longer finding of another kind ("raised my
     # levothyroxine dose" is a medicine change and a thyroid history): doc.ents cannot overlap.
     "extra_findings": [],
-    "subject": None,           # whose symptoms the message is about: "self", "other:dad", ...
+    "subject": None,  # whose symptoms the message is about: "self", "other:dad", ...
 }
 SPAN_EXTENSIONS = {
     # a finding named inside a question ("can caffeine cause twitching?") is a topic
     "in_question": False,
     "question_about_self": False,
-    "experiencer": None,       # "self", "other:<relation>", "pronoun" or None (not said)
-    "is_past": False,          # long ago ("I fainted once as a teenager")
+    "experiencer": None,  # "self", "other:<relation>", "pronoun" or None (not said)
+    "is_past": False,  # long ago ("I fainted once as a teenager")
 }
 
 

@@ -33,8 +33,8 @@ from twitch_nlp.lexicon import DENIAL, DENIED_ONLY, DETAIL_ONLY, load_lexicon
 # Words that turn a denial around: "my strength is not normal", "legs aren't as strong".
 # A reply's opening "no" / "nope" is not one of them: "nope, legs are strong" denies.
 DENIAL_REVERSERS = {"not", "n't", "nt", "never", "hardly", "less", "longer", "lost", "losing", "lose"}
-REVERSER_REACH = 3   # words before a denial that can still reverse it
-PATTERN = "benign_pattern"   # when and where the twitches show ("at night", "at rest")
+REVERSER_REACH = 3  # words before a denial that can still reverse it
+PATTERN = "benign_pattern"  # when and where the twitches show ("at night", "at rest")
 # Qualities said in the same sentence as a finding: (detail, findings it qualifies, lexicon key)
 QUALIFIERS = (
     ("sudden_onset", ("weakness", "speech_swallowing"), "sudden_cues"),
@@ -42,7 +42,9 @@ QUALIFIERS = (
 )
 # Findings a question about oneself still reports ("why do I keep dropping things?").
 SAME_DAY_FINDINGS = frozenset({"emergency_signs", "weakness", "speech_swallowing"})
-HAPPENING = re.compile(r"\b(?:is|are|'s|keeps?)\s+(?!\w*(?:fine|ok|okay|better)\b)\w+ing\b", re.IGNORECASE)  # "is gasping"
+HAPPENING = re.compile(
+    r"\b(?:is|are|'s|keeps?)\s+(?!\w*(?:fine|ok|okay|better)\b)\w+ing\b", re.IGNORECASE
+)  # "is gasping"
 
 
 def _reversed(span: Any) -> bool:
@@ -51,14 +53,13 @@ def _reversed(span: Any) -> bool:
     doc, start = span.doc, span.start
     while start > 0 and span.start - start < REVERSER_REACH and not doc[start - 1].is_punct:
         start -= 1
-    words = list(doc[start:span.start]) + list(doc[span.start + 1:span.end])
+    words = list(doc[start : span.start]) + list(doc[span.start + 1 : span.end])
     return any(t.norm_ in DENIAL_REVERSERS or t.lower_ in DENIAL_REVERSERS for t in words)
 
 
 def _qualifies_another(span: Any, spans: List[Any]) -> bool:
     """ "cramps at night", "sweats in bed": the time belongs to the symptom just before."""
-    return any(other is not span and other._.finding != PATTERN and 0 <= span.start - other.end <= 1
-               for other in spans)
+    return any(other is not span and other._.finding != PATTERN and 0 <= span.start - other.end <= 1 for other in spans)
 
 
 def value_of(span: Any, finding: Text, kind: Text) -> Optional[Text]:
@@ -101,8 +102,8 @@ def _qualifier_details(doc: Any, spans_with_values: List[Any]) -> List[str]:
     found = []
     for detail, findings, key in QUALIFIERS:
         spans = [span for span, value in spans_with_values if value == "yes" and span._.finding in findings]
-        slow = any(_says_unnegated(_clause_of(span), "slow_cues") for span in spans)   # said of that change
-        if spans and _says_unnegated(doc.text, key) and not (detail == "sudden_onset" and slow):   # "not suddenly"
+        slow = any(_says_unnegated(_clause_of(span), "slow_cues") for span in spans)  # said of that change
+        if spans and _says_unnegated(doc.text, key) and not (detail == "sudden_onset" and slow):  # "not suddenly"
             found.append(detail)
     return found
 
@@ -139,17 +140,21 @@ def entities_from_doc(doc: Any) -> List[Dict[Text, Any]]:
             continue
         valued.append((span, value))
         extra = {"start": span.start_char, "end": span.end_char, "experiencer": span._.experiencer}
-        if finding == "emergency_signs" and value == "yes" and (
-                _says(span.sent.text, "recent_cues") or HAPPENING.search(span.sent.text)):
-            extra["now"] = True   # happening now or today, not a story from before
+        if (
+            finding == "emergency_signs"
+            and value == "yes"
+            and (_says(span.sent.text, "recent_cues") or HAPPENING.search(span.sent.text))
+        ):
+            extra["now"] = True  # happening now or today, not a story from before
         if finding != DETAIL_ONLY:
             entities.append({"entity": finding, "value": value, **extra})
         if detail and value == "yes":
             entities.append({"entity": "detail", "value": detail, **extra})
     for detail in _qualifier_details(doc, valued):
         span = next(s for s, v in valued if v == "yes")
-        entities.append({"entity": "detail", "value": detail, "start": 0, "end": len(doc.text),
-                         "experiencer": span._.experiencer})
+        entities.append(
+            {"entity": "detail", "value": detail, "start": 0, "end": len(doc.text), "experiencer": span._.experiencer}
+        )
     whole = {"start": 0, "end": len(doc.text)}
     if doc._.answer:
         # "alone": the message is only that answer ("nuh uh")
@@ -157,10 +162,16 @@ def entities_from_doc(doc: Any) -> List[Dict[Text, Any]]:
     if doc._.asks_back:
         entities.append({"entity": "asks_back", "value": "yes", **whole})
     if _says(doc.text, "only_words"):
-        entities.append({"entity": "names_all", "value": "yes", **whole})   # "just the cramps"
+        entities.append({"entity": "names_all", "value": "yes", **whole})  # "just the cramps"
     if doc._.duration_days is not None:
-        entities.append({"entity": "duration", "value": str(round(doc._.duration_days)), **whole,
-                         "of_twitching": bool(doc._.duration_of_twitching)})
+        entities.append(
+            {
+                "entity": "duration",
+                "value": str(round(doc._.duration_days)),
+                **whole,
+                "of_twitching": bool(doc._.duration_of_twitching),
+            }
+        )
     if doc._.subject:
         entities.append({"entity": "subject", "value": doc._.subject, **whole})
     age = age_in(doc.text)
@@ -169,9 +180,7 @@ def entities_from_doc(doc: Any) -> List[Dict[Text, Any]]:
     return entities
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class FindingExtractor(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def required_components() -> List[type]:

@@ -48,7 +48,7 @@ class FindingMatcher:
             if part == GAP:
                 pattern += [{"OP": "?"}] * MAX_GAP
                 continue
-            if part.startswith("=") and len(part) > 1:   # this very word, not its lemma
+            if part.startswith("=") and len(part) > 1:  # this very word, not its lemma
                 pattern.append({"LOWER": part[1:].lower()})
                 continue
             word_class = WORD_CLASS.fullmatch(part)
@@ -61,8 +61,7 @@ class FindingMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         loose = {(start, end) for _, start, end in self.loose(doc)}
-        spans = [Span(doc, start, end, label=match_id)
-                 for match_id, start, end in self.exact(doc) + self.loose(doc)]
+        spans = [Span(doc, start, end, label=match_id) for match_id, start, end in self.exact(doc) + self.loose(doc)]
         # Longest match wins: "chronic diarrhoea" is history, not a fluid loss.
         kept = filter_spans(spans)
         doc.ents = _join_lists(doc, kept)
@@ -76,11 +75,18 @@ class FindingMatcher:
             overlapping = [o for o in kept if o.start < span.end and span.start < o.end]
             if (span.start, span.end, span.label_) in taken or span._.phrase_kind != REPORTS:
                 continue
-            if all(o._.phrase_kind == REPORTS and o._.finding != span._.finding
-                   and ((o.start, o.end) in loose or (o.start, o.end) == (span.start, span.end))
-                   and not (o._.detail and o.start <= span.start and span.end <= o.end
-                            and (o.start, o.end) != (span.start, span.end))
-                   for o in overlapping):
+            if all(
+                o._.phrase_kind == REPORTS
+                and o._.finding != span._.finding
+                and ((o.start, o.end) in loose or (o.start, o.end) == (span.start, span.end))
+                and not (
+                    o._.detail
+                    and o.start <= span.start
+                    and span.end <= o.end
+                    and (o.start, o.end) != (span.start, span.end)
+                )
+                for o in overlapping
+            ):
                 # kept aside, unless a more specific phrase holds it ("night sweats" is not "sweat")
                 extra.append(span)
         doc._.extra_findings = filter_spans(extra)
@@ -93,7 +99,7 @@ def _join_lists(doc: Doc, spans: List[Span]) -> List[Span]:
     joined: List[Span] = []
     for span in sorted(spans, key=lambda s: s.start):
         previous = joined[-1] if joined else None
-        between = doc[previous.end:span.start] if previous is not None else None
+        between = doc[previous.end : span.start] if previous is not None else None
         if previous is not None and previous.label == span.label and all(t.lower_ in LIST_JOINERS for t in between):
             joined[-1] = Span(doc, previous.start, span.end, label=span.label)
         else:

@@ -18,10 +18,10 @@ MAX_GAP = 3
 WORD_CLASS = re.compile(r"<(\w+)>")
 
 # How a phrase reports its finding:
-REPORTS = ""            # the finding is present, unless ConText says otherwise
-DENIAL = "denial"       # "strength is normal": the finding is absent ("not as strong": present)
+REPORTS = ""  # the finding is present, unless ConText says otherwise
+DENIAL = "denial"  # "strength is normal": the finding is absent ("not as strong": present)
 DENIED_ONLY = "denied"  # "not on any meds": counts only when denied
-DETAIL_ONLY = "detail_only"   # a detail with no finding of its own (fatigue)
+DETAIL_ONLY = "detail_only"  # a detail with no finding of its own (fatigue)
 
 
 @lru_cache(maxsize=None)

@@ -29,7 +29,8 @@ def common_english_words() -> frozenset:
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         probabilities = json.load(handle)
     return frozenset(
-        word for word, log_p in probabilities.items()
+        word
+        for word, log_p in probabilities.items()
         if log_p > COMMON_WORD_LOG_PROBABILITY and word.isalpha() and word.islower()
     )
 
@@ -75,9 +76,9 @@ class Normalizer:
     def _closest(self, word: str) -> str:
         collapsed = _collapse_repeats(word)
         if collapsed in self.known:
-            return collapsed   # "passsed", "chesst"
+            return collapsed  # "passsed", "chesst"
         if word in self.english or self.lemmas.get(word) is not None:
-            return word   # a real word, inflected or not ("drooped" is not "dropped")
+            return word  # a real word, inflected or not ("drooped" is not "dropped")
         close = difflib.get_close_matches(word, self.red_flag_words, n=1, cutoff=RED_FLAG_CUTOFF)
         if not close:
             close = difflib.get_close_matches(word, self.vocabulary, n=1, cutoff=CUTOFF)
@@ -106,6 +107,6 @@ def _collapse_repeats(word: str) -> str:
         return collapsed
     for i in range(1, len(word)):
         if word[i] == word[i - 1]:
-            candidate = word[:i] + word[i + 1:]
+            candidate = word[:i] + word[i + 1 :]
             return candidate
     return word

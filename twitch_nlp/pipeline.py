@@ -26,7 +26,7 @@ from twitch_nlp.lexicon import load_lexicon, matcher_data, phrase_words
 
 RED_FLAG_FINDINGS = ("emergency_signs", "weakness", "speech_swallowing")
 SENTENCE_ENDS = [".", "!", "?", ":", ";", "\n"]
-RED_FLAG_WORD_MIN = 5   # shorter words ("slow") would pull typos of longer ones ("swolow")
+RED_FLAG_WORD_MIN = 5  # shorter words ("slow") would pull typos of longer ones ("swolow")
 
 
 def red_flag_words(lexicon: dict) -> List[str]:
@@ -51,8 +51,9 @@ def build_pipeline(lexicon: dict = None) -> Language:
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()  # loads the lookup tables from spacy-lookups-data
     vocabulary = {word.lower() for word in phrase_words(lexicon)} | set(lexicon["extra_vocabulary"])
-    nlp.add_pipe("twitch_normalizer", config={"vocabulary": sorted(vocabulary),
-                                              "red_flag_words": red_flag_words(lexicon)})
+    nlp.add_pipe(
+        "twitch_normalizer", config={"vocabulary": sorted(vocabulary), "red_flag_words": red_flag_words(lexicon)}
+    )
     nlp.add_pipe("twitch_findings", config={"lexicon": matcher_data(lexicon)})
     nlp.add_pipe("twitch_duration", config={"twitch_words": lexicon["people"]["twitch_prefixes"]})
     nlp.add_pipe("twitch_answer", config={"openers": lexicon["answer_openers"], "ask_back": lexicon["ask_back"]})

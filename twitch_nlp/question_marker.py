@@ -8,8 +8,12 @@ from spacy.tokens import Doc, Span
 from twitch_nlp import extensions  # noqa: F401
 
 
-@Language.factory("twitch_questions", default_config={"cues": {}}, requires=["doc.ents"],
-                  assigns=["span._.in_question", "span._.question_about_self"])
+@Language.factory(
+    "twitch_questions",
+    default_config={"cues": {}},
+    requires=["doc.ents"],
+    assigns=["span._.in_question", "span._.question_about_self"],
+)
 def make_question_marker(nlp: Language, name: str, cues: dict) -> "QuestionMarker":
     return QuestionMarker(cues)
 
@@ -38,10 +42,10 @@ class QuestionMarker:
         for token in sentence:
             if token.lower_ in self.clause_breaks:
                 if token.i > start:
-                    found.append(doc[start:token.i])
+                    found.append(doc[start : token.i])
                 start = token.i + 1
         if start < sentence.end:
-            found.append(doc[start:sentence.end])
+            found.append(doc[start : sentence.end])
         return found
 
     def is_question(self, clause: Span, sentence_asks: bool) -> bool:
@@ -63,13 +67,12 @@ class QuestionMarker:
             asks = "?" in sentence.text
             clauses = self.clauses(sentence)
             if asks and clauses and self.is_question(clauses[0], asks):
-                questions += clauses   # "what are the signs, like weakness or slurring?"
+                questions += clauses  # "what are the signs, like weakness or slurring?"
             else:
                 questions += [c for c in clauses if self.is_question(c, asks)]
         for span in list(doc.ents) + list(doc._.extra_findings):
             for clause in questions:
                 if clause.start <= span.start < clause.end:
                     span._.in_question = True
-                    span._.question_about_self = any(
-                        t.lower_.replace("’", "'") in self.first_person for t in clause)
+                    span._.question_about_self = any(t.lower_.replace("’", "'") in self.first_person for t in clause)
         return doc
