@@ -91,7 +91,7 @@ def answers_in_message(
             answers.setdefault(name, []).append(value)
 
     # How the reply opens ("no, just sore") is literal; the intent is a model's guess.
-    replies = [e.get("value") for e in _entities(message, "answer")]
+    replies: List[Optional[str]] = [e.get("value") for e in _entities(message, "answer")]
     intent = (message.get("intent") or {}).get("name")
     if not replies and intent in ANSWER_INTENTS and not _entities(message, "asks_back"):
         replies = [ANSWER_INTENTS[intent]]
@@ -105,7 +105,7 @@ def answers_in_message(
 
 
 def _group_answers(
-    asked: List[Text], named: Dict[str, List[str]], replies: List[str], names_all: bool
+    asked: List[Text], named: Dict[str, List[str]], replies: List[Optional[str]], names_all: bool
 ) -> Dict[str, List[str]]:
     """What a reply to "Do any of these apply?" says of the findings it did not name.
 
@@ -168,7 +168,10 @@ class ActionExtractFindings(Action):
         if about and about != tracker.get_slot(ABOUT_SLOT):
             events += [SlotSet(ABOUT_SLOT, about), SlotSet(PERSON_SLOT, person_phrase(about))]
 
-        asked = list(tracker.get_slot(ASKED_SLOT) or []) if requested == GROUPED_SLOT else [requested]
+        # the findings just asked: the group's, the one requested, or none (no form active)
+        asked: List[Text] = (
+            list(tracker.get_slot(ASKED_SLOT) or []) if requested == GROUPED_SLOT else [requested] if requested else []
+        )
         group = (tracker.get_slot(GROUP_SLOT) or "|").split("|")[0] if requested == GROUPED_SLOT else requested
         answers_found = answers_in_message(message, requested, about, asked)
         answered = any(f in answers_found for f in asked if f)

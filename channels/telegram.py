@@ -35,6 +35,7 @@ class TelegramChannel(TelegramInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramChannel":
         if not credentials:
             cls.raise_missing_credentials_exception()
+        assert credentials  # raised above (Rasa's method is untyped, so mypy cannot tell)
         return cls(
             credentials.get("access_token"),
             credentials.get("verify"),

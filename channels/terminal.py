@@ -104,7 +104,7 @@ def lines(interactive: bool):
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import InMemoryHistory
 
-        session = PromptSession(history=InMemoryHistory())
+        session: PromptSession[str] = PromptSession(history=InMemoryHistory())
         while True:
             try:
                 yield session.prompt(PROMPT)

@@ -128,7 +128,9 @@ def score_red_flags(client: BotClient, blind: dict, failures: List[str]) -> Dict
                 f"### red flag {probe['id']} ({probe['class']}, {mode}): expected "
                 f"{probe['level']}, got {level}\n\n```\n{outcome.readable()}\n```\n"
             )
-    figures = {f"red flag: {cls}": share(c["hit"], c["total"]) for cls, c in sorted(by_class.items())}
+    figures: Dict[str, object] = {
+        f"red flag: {cls}": share(c["hit"], c["total"]) for cls, c in sorted(by_class.items())
+    }
     hits = sum(c["hit"] for c in by_class.values())
     figures["red flags recognised on first mention, all"] = share(hits, len(results))
     return figures

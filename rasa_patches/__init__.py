@@ -16,7 +16,7 @@ first, and raises on a mismatch rather than patching something it was not writte
 """
 
 import inspect
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 SUPPORTED_RASA = ("3.6.",)  # written against 3.6.21
 EXPECTED_PARAMETERS: Dict[str, Tuple[str, ...]] = {
@@ -46,7 +46,7 @@ def _targets() -> Dict[str, Callable]:
     }
 
 
-def check_compatibility(version: str = None, targets: Dict[str, Callable] = None) -> None:
+def check_compatibility(version: Optional[str] = None, targets: Optional[Dict[str, Callable]] = None) -> None:
     """Raises IncompatibleRasa unless Rasa's version and the patched methods are as expected."""
     if version is None:
         import rasa

@@ -47,5 +47,5 @@ def install() -> None:
             call["domain"] = domain.as_dict()
         return call
 
-    action_call_format.__wrapped_original__ = original  # type: ignore[attr-defined]
+    setattr(action_call_format, "__wrapped_original__", original)
     RemoteAction._action_call_format = action_call_format

@@ -66,5 +66,5 @@ def install() -> None:
             action = _AnswerEvenIfUnreachable(action)
         return await original(self, action, tracker, output_channel, nlg, prediction)
 
-    run_action_answering_outages.__wrapped_original__ = original
+    setattr(run_action_answering_outages, "__wrapped_original__", original)
     MessageProcessor._run_action = run_action_answering_outages

@@ -36,5 +36,5 @@ def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
 
 
 def install() -> None:
-    validate_action_result.__wrapped_original__ = RemoteAction._validate_action_result
+    setattr(validate_action_result, "__wrapped_original__", RemoteAction._validate_action_result)
     RemoteAction._validate_action_result = validate_action_result

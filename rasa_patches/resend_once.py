@@ -66,5 +66,5 @@ def install() -> None:
         ("handle_message", _handle_message, handle_message),
         ("_handle_message_with_tracker", _handle_message_with_tracker, handle_message_with_tracker),
     ):
-        replacement.__wrapped_original__ = original  # type: ignore[attr-defined]
+        setattr(replacement, "__wrapped_original__", original)
         setattr(MessageProcessor, name, replacement)

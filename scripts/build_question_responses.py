@@ -75,7 +75,7 @@ def question_variants(spec: Dict[str, Any]) -> List[Dict[str, Any]]:
         "clarify": spec.get("clarify", plain),
         "clarify_other": spec.get("clarify_other", other),
     }
-    variants = [{"text": _for_rasa(plain)}]
+    variants: List[Dict[str, Any]] = [{"text": _for_rasa(plain)}]
     for style, text in styles.items():
         variants.append(
             {

@@ -27,8 +27,8 @@ SENT_BY_CODE = {
 }  # Rasa's action_restart
 
 
-def form_questions() -> set:
-    asks = set()
+def form_questions() -> set[str]:
+    asks: set[str] = set()
     for path in (ROOT / "domain").glob("*.yml"):
         for form in (yaml.safe_load(path.read_text()) or {}).get("forms", {}).values():
             asks.update(f"utter_ask_{slot}" for slot in form.get("required_slots", []))
@@ -43,7 +43,7 @@ def main() -> int:
     problems = [
         line
         for line in output.splitlines()
-        if "UserWarning" in line and not (UNUSED.search(line) and UNUSED.search(line).group(1) in asks)
+        if "UserWarning" in line and not ((unused := UNUSED.search(line)) and unused.group(1) in asks)
     ]
     if run.returncode or problems:
         print(f"\nValidation failed: exit code {run.returncode}, {len(problems)} warning(s):", *problems, sep="\n")

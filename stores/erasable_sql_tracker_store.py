@@ -38,6 +38,8 @@ CLEAN_UP_LOCK_ID = 0x7477_6974  # any number the processes agree on ("twit")
 
 
 class ErasableSQLTrackerStore(SQLTrackerStore):
+    engine: sa.engine.Engine  # SQLTrackerStore.__init__ creates it; replaced for SQLite below
+
     def __init__(
         self,
         *args: Any,

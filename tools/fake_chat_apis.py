@@ -55,7 +55,9 @@ class FakeChatApis:
         fields: Dict[str, Any] = {}
         for key, value in form.items():
             try:
-                fields[key] = json.loads(value) if key == "reply_markup" else value
+                fields[key] = (
+                    json.loads(value) if key == "reply_markup" and not isinstance(value, web.FileField) else value
+                )
             except (TypeError, ValueError):
                 fields[key] = value
         return fields
@@ -105,5 +107,6 @@ class FakeChatApis:
 
     def stop(self) -> None:
         if self._loop:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+            if self._runner:  # serve() creates it just after the loop
+                asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
             self._loop.call_soon_threadsafe(self._loop.stop)

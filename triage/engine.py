@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import yaml
 
@@ -43,7 +43,7 @@ class Knowledge:
     detail_levels: Dict[str, str]
     detail_clues: Dict[str, Dict[str, float]]
     electrolyte_hints: Dict[str, dict]
-    advice: Dict[str, object]
+    advice: Dict[str, Any]  # knowledge.yml's advice: texts, lists of texts, texts per group
     question_groups: Dict[str, dict] = field(default_factory=dict)
     group_wording: Dict[str, str] = field(default_factory=dict)
     level_rank: Dict[str, int] = field(init=False)
@@ -226,7 +226,9 @@ def _could_raise_level(
 
 
 def next_question(
-    findings: Optional[Mapping[str, str]], details: Optional[Iterable[str]] = (), kb: Optional[Knowledge] = None
+    findings: Optional[Mapping[str, Optional[str]]],
+    details: Optional[Iterable[str]] = (),
+    kb: Optional[Knowledge] = None,
 ) -> Optional[str]:
     """The first unanswered finding whose answer could still change the advice.
 
@@ -260,7 +262,9 @@ def _worth_asking(
 
 
 def next_questions(
-    findings: Optional[Mapping[str, str]], details: Optional[Iterable[str]] = (), kb: Optional[Knowledge] = None
+    findings: Optional[Mapping[str, Optional[str]]],
+    details: Optional[Iterable[str]] = (),
+    kb: Optional[Knowledge] = None,
 ) -> Tuple[Optional[str], List[str]]:
     """The next question as (group name, findings it asks about), or (None, [finding]) for a
     single question, or (None, []) when the picture is complete.
@@ -334,7 +338,9 @@ def red_flag_level(
     return level if kb.level_rank[level] >= kb.level_rank["urgent"] else None
 
 
-def merge_answers(previous: Optional[str], new: str, finding: str, kb: Optional[Knowledge] = None) -> str:
+def merge_answers(
+    previous: Optional[str], new: Optional[str], finding: str, kb: Optional[Knowledge] = None
+) -> Optional[str]:
     """Combines an earlier answer with a new one for the same finding.
 
     The newest answer wins, except that a red flag once reported stays reported:

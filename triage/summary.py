@@ -6,7 +6,7 @@ and the date. Every clinical word comes from knowledge.yml.
 """
 
 from datetime import date
-from typing import List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence
 
 from triage.engine import Knowledge, assess, load_knowledge
 
@@ -24,7 +24,7 @@ def doctor_summary(
 ) -> str:
     kb = kb or load_knowledge()
     result = assess(findings, details, kb)
-    answered = {name: value for name, value in findings.items() if value and name in kb.findings}
+    answered: Dict[str, str] = {name: value for name, value in findings.items() if value and name in kb.findings}
     lines: List[str] = [
         f"Summary for a doctor, {(on or date.today()).strftime('%d %B %Y').lstrip('0')}",
         f"About: {about or 'the person who wrote this'}",
@@ -37,7 +37,7 @@ def doctor_summary(
     warning = [name for name in kb.red_flags() + ["muscle_wasting"] if name in kb.findings]
     lines.append("Warning signs asked:")
     for name in warning:
-        lines.append(f"  - {kb.findings[name]['label']}: {ANSWER_WORDS.get(answered.get(name), 'not asked')}")
+        lines.append(f"  - {kb.findings[name]['label']}: {ANSWER_WORDS.get(answered.get(name, ''), 'not asked')}")
     reported = [
         kb.findings[name]["label"]
         for name, value in answered.items()

@@ -2,7 +2,7 @@
 everyday conversational cues, over the findings and over the overlapping ones kept aside."""
 
 import re
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import medspacy  # noqa: F401  (registers medspaCy's factories)
 from medspacy.context import ConText, ConTextRule
@@ -68,6 +68,7 @@ def conversational_rules(cues: Dict[str, Dict[str, List[str]]]) -> List[ConTextR
             for cue in words:
                 directions.setdefault(str(cue), set()).add(direction.upper())
         for cue, found in directions.items():
+            max_scope: Optional[int]
             if found == {"FORWARD", "BACKWARD"}:
                 # "I think I fainted" and "I fainted, I think": both ways, but only nearby
                 direction, max_scope = "BIDIRECTIONAL", 5
@@ -94,7 +95,8 @@ def make_context_extra(nlp: Language, name: str, context: str):
 
     def apply(doc: Doc) -> Doc:
         if doc._.extra_findings:
-            nlp.get_pipe(context)(doc, targets="extra_findings")
+            # medspaCy's ConText takes `targets`; spaCy types every pipe as Pipe.__call__(doc)
+            nlp.get_pipe(context)(doc, targets="extra_findings")  # type: ignore[call-arg]
         return doc
 
     return apply

@@ -2,7 +2,7 @@
 
 import math
 import re
-from typing import Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -46,7 +46,7 @@ NOT_A_DURATION_AFTER = re.compile(
     re.IGNORECASE,
 )
 NOT_A_DURATION_BEFORE = re.compile(r"\b(?:aged?|age of)\s*$", re.IGNORECASE)
-SINCE_RE = {
+SINCE_RE: Dict[re.Pattern[str], float] = {  # days each phrase stands for
     re.compile(r"\b(since|for)\s+(some|a\s+few)\s+days\b", re.I): 3,
     re.compile(r"\bsince\b[^.?!]{0,40}?\blast\s+week\b", re.I): 7,
     re.compile(r"\bsince\b[^.?!]{0,40}?\blast\s+month\b", re.I): 30,
@@ -108,7 +108,7 @@ def _twitching_days(text: str, twitch: Optional["re.Pattern"]) -> Optional[float
 
 
 def _days(text: str) -> Optional[float]:
-    found = []
+    found: List[float] = []
     for match in DURATION_RE.finditer(text):
         count = match.group("count").lower()
         if FREQUENCY_RE.search(text[: match.start("unit")]) and count in ("a", "an"):

@@ -4,9 +4,11 @@ A finding span's label is "finding|detail|kind" (spaCy labels are strings); the
 getters below are the only place that reads it.
 """
 
+from typing import Any, Dict
+
 from spacy.tokens import Doc, Span
 
-DOC_EXTENSIONS = {
+DOC_EXTENSIONS: Dict[str, Any] = {
     "duration_days": None,  # how long the twitching has lasted, in days
     "duration_of_twitching": False,  # said of the twitching ("twitching for 3 weeks")
     "answer": None,  # "yes" / "no" / "unsure" when the message opens with one
@@ -17,7 +19,7 @@ DOC_EXTENSIONS = {
     "extra_findings": [],
     "subject": None,  # whose symptoms the message is about: "self", "other:dad", ...
 }
-SPAN_EXTENSIONS = {
+SPAN_EXTENSIONS: Dict[str, Any] = {
     # a finding named inside a question ("can caffeine cause twitching?") is a topic
     "in_question": False,
     "question_about_self": False,

@@ -1,6 +1,6 @@
 """spaCy component: marks the lexicon's phrases as doc.ents labelled "finding|detail|kind"."""
 
-from typing import Dict, List
+from typing import TYPE_CHECKING, Dict, List, cast
 
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -9,6 +9,9 @@ from spacy.util import filter_spans
 
 from twitch_nlp import extensions  # noqa: F401  (registers the attributes set here)
 from twitch_nlp.lexicon import GAP, MAX_GAP, REPORTS, WORD_CLASS, phrase_entries
+
+if TYPE_CHECKING:
+    from twitch_nlp.normalizer import Normalizer
 
 LIST_JOINERS = {"and", "or", "nor", ",", "/", "&"}
 
@@ -31,7 +34,8 @@ class FindingMatcher:
         # Exact phrases own all their words ("chronic diarrhoea" is history, not a fluid loss);
         # loose ones, with a gap or a word class, do not ("raised my levothyroxine dose").
         self.exact, self.loose = Matcher(nlp.vocab), Matcher(nlp.vocab)
-        normalizer = nlp.get_pipe("twitch_normalizer")
+        # spaCy types a pipe as Pipe; this one is the project's Normalizer (pipeline.py)
+        normalizer = cast("Normalizer", nlp.get_pipe("twitch_normalizer"))
         classes = {
             name: sorted({normalizer.lemma_of(word.lower()) for word in words})
             for name, words in (lexicon.get("word_classes") or {}).items()
@@ -64,7 +68,8 @@ class FindingMatcher:
         spans = [Span(doc, start, end, label=match_id) for match_id, start, end in self.exact(doc) + self.loose(doc)]
         # Longest match wins: "chronic diarrhoea" is history, not a fluid loss.
         kept = filter_spans(spans)
-        doc.ents = _join_lists(doc, kept)
+        # spaCy's stub types the setter's value as Tuple[Span]; it takes any sequence of spans
+        doc.ents = _join_lists(doc, kept)  # type: ignore[assignment]
         # ... but a match naming another finding inside a loose one, or on the very same
         # words, is kept aside: "raised my levothyroxine dose" is a medicine change and a
         # thyroid history; "food poisoning" a fluid loss and a recent illness. A denial
@@ -99,8 +104,11 @@ def _join_lists(doc: Doc, spans: List[Span]) -> List[Span]:
     joined: List[Span] = []
     for span in sorted(spans, key=lambda s: s.start):
         previous = joined[-1] if joined else None
-        between = doc[previous.end : span.start] if previous is not None else None
-        if previous is not None and previous.label == span.label and all(t.lower_ in LIST_JOINERS for t in between):
+        if (
+            previous is not None
+            and previous.label == span.label
+            and all(t.lower_ in LIST_JOINERS for t in doc[previous.end : span.start])
+        ):
             joined[-1] = Span(doc, previous.start, span.end, label=span.label)
         else:
             joined.append(span)

@@ -32,7 +32,7 @@ def load_lexicon(path: Path = LEXICON_FILE) -> dict:
 
 def phrase_entries(lexicon: dict) -> List[Tuple[str, Optional[str], str, str]]:
     """(finding, detail, phrase, kind) for every phrase of the lexicon."""
-    entries = []
+    entries: List[Tuple[str, Optional[str], str, str]] = []
     for finding, phrases in lexicon["findings"].items():
         entries += [(finding, None, phrase, REPORTS) for phrase in phrases or []]
     for detail, spec in lexicon["details"].items():

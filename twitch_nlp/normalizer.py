@@ -97,7 +97,7 @@ class Normalizer:
 def _collapse_repeats(word: str) -> str:
     """Letters typed three times, or doubled where the word has one ("chesst" -> "chest"
     is tried by the caller against the vocabulary)."""
-    out = []
+    out: List[str] = []
     for ch in word:
         if len(out) >= 1 and out[-1] == ch and (len(out) >= 2 and out[-2] == ch):
             continue

@@ -16,7 +16,7 @@ component can be configured after it in config.yml.
 
 import sys
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import spacy
 from spacy.language import Language
@@ -42,7 +42,7 @@ def red_flag_words(lexicon: dict) -> List[str]:
     return sorted(words - set(lexicon.get("not_red_flag_words") or []))
 
 
-def build_pipeline(lexicon: dict = None) -> Language:
+def build_pipeline(lexicon: Optional[dict] = None) -> Language:
     lexicon = lexicon or load_lexicon()
     nlp = spacy.blank("en")
     # A colon or semicolon ends a sentence too: "nothing else: no weakness, no ..." is a
