@@ -17,9 +17,11 @@ from actions.findings import ASKED_SLOT, GROUP_SLOT, GROUPED_SLOT, ITEMS_SLOT, d
 from triage import engine
 
 
-# Replies to the open question, answered or not: the form asks again rather than stepping
-# aside. Any other intent is a detour that a rule handles (data/rules.yml, data/privacy.yml).
-REPLY_INTENTS = {"describe_symptoms", "affirm", "deny", "unsure", "ask_why", "nlu_fallback"}
+# Replies to the open question, answered or not, and a hello or thanks in between: the form
+# asks again rather than stepping aside (a rejected form cannot be the next action, so a
+# rule could only fall silent). Any other intent is a detour that a rule handles
+# (data/rules.yml, data/privacy.yml).
+REPLY_INTENTS = {"describe_symptoms", "affirm", "deny", "unsure", "ask_why", "nlu_fallback", "greet", "thank"}
 
 
 def _next(tracker: Tracker):

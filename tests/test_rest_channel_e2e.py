@@ -86,3 +86,14 @@ def test_a_message_resent_with_its_id_is_stored_once_and_gets_the_same_answer(ra
     assert bot.send(sender, "no", message_id="a2") == second
     texts = [event["text"] for event in bot.tracker(sender)["events"] if event["event"] == "user"]
     assert texts == ["my calves twitch since a week", "no"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("aside", ["hello", "thanks"])
+def test_a_hello_or_thanks_during_the_questions_gets_the_question_again(rasa_server, aside):
+    from tools.bot_client import BotClient
+
+    bot, sender = BotClient(rasa_server.url, rasa_server.token), f"aside-{uuid.uuid4().hex}"
+    question = bot.send(sender, "my calf keeps twitching")[-1]["text"]
+    assert bot.send(sender, aside)[-1]["text"] == question  # never silence
+    assert bot.slots(sender)["requested_slot"]
