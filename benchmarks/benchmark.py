@@ -52,7 +52,8 @@ log = progress_log("bench")
 @dataclass
 class Settings:
     quick: bool = False
-    messages: int = 200  # per load run at most
+    messages: int = 200  # per load run at most, or messages_per_user per user if more
+    messages_per_user: int = 20  # so a run with many users is more than its ramp-up
     seconds: float = 60  # per load run at most
     users: List[int] = field(default_factory=lambda: [1, 20, 50])  # one load run per count
     cluster_processes: List[int] = field(default_factory=lambda: [1, 2, 3])  # one cluster each
@@ -63,12 +64,16 @@ class Settings:
     action_repeats: int = 30
     train_ours: bool = True
 
+    def messages_for(self, users: int) -> int:
+        return max(self.messages, self.messages_per_user * users)
+
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> "Settings":
         if args.quick:  # serves the trained model rather than timing a training
             return cls(
                 quick=True,
                 messages=40,
+                messages_per_user=2,
                 seconds=20,
                 users=[1, 20],
                 cluster_processes=[2],
@@ -176,14 +181,15 @@ def measure_load(targets: Sequence[Target], settings: Settings) -> None:
         for target in targets:
             if users not in (target.users or settings.users) or target.running is None:
                 continue
-            log(f"{target.name}: {users} user(s), up to {settings.messages} messages / {settings.seconds:g} s")
+            messages = settings.messages_for(users)
+            log(f"{target.name}: {users} user(s), up to {messages} messages / {settings.seconds:g} s")
             result = asyncio.run(
                 scripted_load(
                     target.running.url,
                     target.name,
                     target.workload.conversations,
                     users,
-                    settings.messages,
+                    messages,
                     settings.seconds,
                     target.workload.concludes,
                 )

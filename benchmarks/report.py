@@ -301,7 +301,8 @@ def write_report(targets: Sequence[Target], settings: "Settings", meta: Dict[str
         "* Start-up: process start until `GET /status` answers (ours: action server and Rasa "
         "server started together, until both answer).",
         f"* Load: virtual users (asyncio + aiohttp) each play whole conversations one after "
-        f"another over `POST /webhooks/rest/webhook`, bounded by {settings.messages} messages or "
+        f"another over `POST /webhooks/rest/webhook`, bounded by {settings.messages} messages "
+        f"(or {settings.messages_per_user} per user, if more) or "
         f"{settings.seconds:g} s per run. Ours replays vignette conversations (recorded once, "
         "untimed, with tools/vignettes.py; replay needs no tracker reads); stock plays fixed "
         "moodbot conversations. Latency is per message, client side.",

@@ -17,10 +17,11 @@ the table's file until the file is rewritten. Each erasure leaves a mark in
 finds one, so the text leaves the database files within the clean-up interval.
 """
 
+import asyncio
 import json
 import logging
 import time
-from typing import Any, Dict, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -31,6 +32,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from triage.vocabulary import ERASE_ACTION
 
 logger = logging.getLogger(__name__)
+Result = TypeVar("Result")
 
 SECONDS_PER_DAY = 24 * 60 * 60
 PURGE_INTERVAL_SECONDS = 60 * 60
@@ -90,23 +92,36 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             self.erase(tracker.sender_id)
             return
         await self.stream_events(tracker)
+        await self._off_the_event_loop(self._insert_new_events, tracker)
+        if time.time() - self._last_purge > PURGE_INTERVAL_SECONDS:
+            self.purge_expired()
+
+    def _insert_new_events(self, tracker: DialogueStateTracker) -> None:
         # One multi-row INSERT instead of an ORM object per event (as Rasa's save does).
         with self.session_scope() as session:
             rows = [_row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
-        if time.time() - self._last_purge > PURGE_INTERVAL_SECONDS:
-            self.purge_expired()
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
-        # Only the data column: Rasa's query builds an ORM object per event first.
-        with self.session_scope() as session:
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
-            events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+        events = await self._off_the_event_loop(self._load_events, sender_id, fetch_events_from_all_sessions)
         if not (self.domain and events):
             return None
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    def _load_events(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> List[Dict[Text, Any]]:
+        # Only the data column: Rasa's query builds an ORM object per event first.
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+            return [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+
+    async def _off_the_event_loop(self, function: Callable[..., Result], *args: Any) -> Result:
+        """Runs a database call in a thread when the database is across the network, so the
+        process serves other people while it waits (SQLAlchemy's calls block)."""
+        if self.engine.dialect.name == "sqlite":
+            return function(*args)
+        return await asyncio.to_thread(function, *args)
 
     def erase(self, sender_id: Text) -> int:
         """Deletes every event of one conversation, in all its sessions."""
