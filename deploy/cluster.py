@@ -294,8 +294,13 @@ def settings_from_environment(run_dir: Path) -> ClusterSettings:
     )
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # start_cluster then stops what it started
+
+
 def main() -> None:
-    settings = settings_from_environment(ROOT / ".rasa" / "cluster")
+    settings = settings_from_environment(Path(os.environ.get("CLUSTER_RUN_DIR") or ROOT / ".rasa" / "cluster"))
+    signal.signal(signal.SIGTERM, _interrupt)
     print(
         f"Starting {len(settings.rasa_ports)} Rasa processes and {len(settings.action_ports)} "
         f"action server(s) behind HAProxy (about a minute)...",
@@ -304,9 +309,11 @@ def main() -> None:
     cluster = start_cluster(settings)
 
     def stop(signum: int, _frame: object) -> None:
+        # supervisord stops its programs, then exits; the wait below then returns. (Waiting
+        # here as well would deadlock on the wait this signal interrupted.)
         print("\nStopping the cluster...", flush=True)
-        cluster.stop()
-        sys.exit(0)
+        if cluster.supervisor.poll() is None:
+            cluster.supervisor.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

@@ -3,10 +3,13 @@ supervisord, conversations in PostgreSQL, the lock in Redis (`make services`).""
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import List
 
 import pytest
@@ -230,3 +233,47 @@ def test_a_killed_process_is_routed_around_restarted_and_nobody_loses_their_plac
         pytest.fail("supervisord did not bring rasa-1 back")
     for sender in senders:
         assert_conversation_intact(bot, sender, reference_state)
+
+
+def test_make_serve_cluster_starts_with_one_command_and_sigterm_stops_everything(tmp_path, database):
+    """What `make serve-cluster` runs, on its own ports: ready, answering, then SIGTERM
+    leaves no process behind."""
+    run_dir = tmp_path / "run"
+    port = free_port()
+    env = {
+        **os.environ,
+        "CLUSTER_RUN_DIR": str(run_dir),
+        "RASA_PORT": str(port),
+        "CLUSTER_DB": database,
+        "CLUSTER_FIRST_RASA_PORT": str(free_port()),
+        "CLUSTER_FIRST_ACTION_PORT": str(free_port()),
+        "RASA_PROCESSES": "2",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "deploy.cluster"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        for line in iter(launcher.stdout.readline, ""):  # until it says it is ready, or exits
+            if "The assistant is at" in line:
+                break
+        assert launcher.poll() is None, "the cluster did not start"
+        assert BotClient(f"http://127.0.0.1:{port}").send("sigterm-" + uuid.uuid4().hex, "my calf twitches")
+        supervisor_pid = int((run_dir / "supervisord.pid").read_text())
+        children = subprocess.run(["pgrep", "-P", str(supervisor_pid)], capture_output=True, text=True)
+        started = {supervisor_pid, *(int(pid) for pid in children.stdout.split())}
+        assert len(started) >= 5  # supervisord, HAProxy, two Rasa processes, the action server
+
+        launcher.send_signal(signal.SIGTERM)
+        assert launcher.wait(timeout=90) == 0
+        assert not [pid for pid in started if Path(f"/proc/{pid}").exists() and not _zombie(pid)]
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False
