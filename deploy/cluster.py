@@ -118,10 +118,6 @@ def process_environment(settings: ClusterSettings) -> Dict[str, str]:
             "CLUSTER_ACTION_PORT": str(settings.action_balancer_port),
             "SLACK_REDIS_URL": f"redis://{env['REDIS_HOST']}:{env['REDIS_PORT']}/{env['REDIS_DB']}",
             "SANIC_WORKERS": "1",
-            # Each process is one of several on few cores: TensorFlow's own thread pools
-            # would only fight each other.
-            "TF_INTRA_OP_PARALLELISM_THREADS": "1",
-            "TF_INTER_OP_PARALLELISM_THREADS": "1",
             "OMP_NUM_THREADS": "1",
             "RASA_TELEMETRY_ENABLED": "false",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -135,11 +131,18 @@ def process_environment(settings: ClusterSettings) -> Dict[str, str]:
     return env
 
 
-def _program(name: str, command: str, log: Path, stop_seconds: int = 20) -> str:
+# Each Rasa process is one of several on few cores: TensorFlow's own thread pools would only
+# fight each other. Set for the Rasa processes only: with these set, `rasa run actions`
+# imports TensorFlow too (300 MB more per action server).
+RASA_PROCESS_ENVIRONMENT = 'TF_INTRA_OP_PARALLELISM_THREADS="1",TF_INTER_OP_PARALLELISM_THREADS="1"'
+
+
+def _program(name: str, command: str, log: Path, stop_seconds: int = 20, environment: str = "") -> str:
     return "\n".join(
         [
             f"[program:{name}]",
             f"command={command}",
+            *([f"environment={environment}"] if environment else []),
             f"directory={ROOT}",
             "autorestart=true",
             "startsecs=0",
@@ -224,6 +227,7 @@ def write_configuration(settings: ClusterSettings) -> Path:
                 f"{RASA} run --model {settings.model} --endpoints {ENDPOINTS} "
                 f"--credentials {credentials_file} --port {port}{api}",
                 run_dir / "logs" / f"rasa-{i}.log",
+                environment=RASA_PROCESS_ENVIRONMENT,
             )
         )
     sections.append(
