@@ -9,13 +9,12 @@ import pytest
 import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
 
 from stores.erasable_sql_tracker_store import CLEAN_UP_LOCK_ID, ErasableSQLTrackerStore
+from tests.test_erasable_tracker_store import SECRET, conversation
 from triage.vocabulary import ERASE_ACTION
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
-SECRET = "my left calf twitches since the zanzibar trip"
 
 
 @pytest.fixture
@@ -45,15 +44,6 @@ def make_store(database: str, retention_days=30) -> ErasableSQLTrackerStore:
         pool_size=2,
         max_overflow=1,
     )
-
-
-def conversation(sender: str, *events, timestamp: float = None) -> DialogueStateTracker:
-    tracker = DialogueStateTracker(sender, slots=[])
-    for event in events:
-        if timestamp is not None:
-            event.timestamp = timestamp
-        tracker.update(event)
-    return tracker
 
 
 def stored_senders(store: ErasableSQLTrackerStore) -> set:
