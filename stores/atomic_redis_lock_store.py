@@ -98,7 +98,10 @@ class AtomicRedisLockStore(RedisLockStore):
         self._change(conversation_id, renew)
 
     def update_lock(self, conversation_id: Text) -> None:
-        self._change(conversation_id, lambda lock: None)  # expired tickets go on every change
+        # Rasa calls this after every wait (every POLL_SECONDS per waiting message) to drop
+        # expired tickets. Reading a lock already skips them, and every change drops them, so
+        # writing here would only cost a transaction per poll.
+        pass
 
     def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
         self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number))
