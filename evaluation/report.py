@@ -6,6 +6,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
+
+from tools.stats import table
+
 GOALS = {
     "level_accuracy": (">=", 0.95, "triage level accuracy >= 95 %"),
     "serious_under_triage": ("==", 0, "zero emergency/urgent under-triage"),
@@ -69,10 +72,11 @@ def write_report(
         "heldout_entity_f1": held and num(held["entity"]["f1"]),
         "mean_questions": tri and num(tri["mean_questions"], 2),
     }
-    lines += ["## Goals", "", "| goal | measured | status |", "| --- | --- | --- |"]
-    for key, (_, _, label) in GOALS.items():
-        lines.append(f"| {label} | {shown[key] or 'n/a'} | **{goal_status(key, values[key])}** |")
-    lines.append("")
+    lines += ["## Goals", ""]
+    lines += markdown(
+        ["goal", "measured", "status"],
+        [[label, shown[key] or "n/a", f"**{goal_status(key, values[key])}**"] for key, (_, _, label) in GOALS.items()],
+    )
     if failures:
         lines += ["## Parts that crashed", ""]
         for part, error in failures.items():
@@ -93,6 +97,21 @@ def write_report(
     return "\n".join(lines)
 
 
+def markdown(header: List[str], rows: Iterable[List[Any]]) -> List[str]:
+    """A table as report lines, followed by a blank line."""
+    return table(header, list(rows)).splitlines() + [""]
+
+
+def intent_table(per_intent: Dict[str, Dict[str, Any]], f1_key: str) -> List[str]:
+    return markdown(
+        ["intent", "precision", "recall", "F1", "support"],
+        [
+            [name, num(row["precision"]), num(row["recall"]), num(row[f1_key]), row["support"]]
+            for name, row in sorted(per_intent.items())
+        ],
+    )
+
+
 def cv_section(cv: Optional[dict]) -> List[str]:
     lines: List[str] = []
     lines += ["## 1. NLU cross-validation (5 folds on data/nlu.yml)", ""]
@@ -101,28 +120,26 @@ def cv_section(cv: Optional[dict]) -> List[str]:
             f"`rasa test nlu --cross-validation --folds 5` ({cv['seconds'] / 60:.1f} min); "
             f"reports in `results/eval/cv/`.",
             "",
-            "| metric | value |",
-            "| --- | --- |",
-            f"| accuracy | {num(cv['accuracy'])} |",
-            f"| macro F1 | {num(cv['macro_f1'])} |",
-            f"| weighted F1 | {num(cv['weighted_f1'])} |",
-            "",
-            "| intent | precision | recall | F1 | support |",
-            "| --- | --- | --- | --- | --- |",
         ]
-        for name, row in sorted(cv["per_intent"].items()):
-            lines.append(
-                f"| {name} | {num(row['precision'])} | {num(row['recall'])} | {num(row['f1-score'])} | {row['support']} |"
-            )
-        lines += ["", f"Cross-validation misclassifications ({len(cv['errors'])}):", ""]
+        lines += markdown(
+            ["metric", "value"],
+            [
+                ["accuracy", num(cv["accuracy"])],
+                ["macro F1", num(cv["macro_f1"])],
+                ["weighted F1", num(cv["weighted_f1"])],
+            ],
+        )
+        lines += intent_table(cv["per_intent"], "f1-score")
+        lines += [f"Cross-validation misclassifications ({len(cv['errors'])}):", ""]
         if cv["errors"]:
-            lines += ["| text | expected | predicted | confidence |", "| --- | --- | --- | --- |"]
-            for e in cv["errors"]:
-                pred = e.get("intent_prediction") or {}
-                lines.append(
-                    f"| {md_escape(e.get('text'))} | {e.get('intent')} | {pred.get('name')} | {num(pred.get('confidence'), 2)} |"
-                )
-        lines.append("")
+            lines += markdown(
+                ["text", "expected", "predicted", "confidence"],
+                [
+                    [md_escape(e.get("text")), e.get("intent"), pred.get("name"), num(pred.get("confidence"), 2)]
+                    for e in cv["errors"]
+                    for pred in [e.get("intent_prediction") or {}]
+                ],
+            )
     else:
         lines += ["Not measured (see above).", ""]
     return lines
@@ -152,49 +169,46 @@ def heldout_section(held: Optional[dict], overlap: List[Tuple[str, str, float]])
                 "of a training example.",
                 "",
             ]
-        lines += [
-            "| metric | value |",
-            "| --- | --- |",
-            f"| intent accuracy (as served, `nlu_fallback` counts as wrong) | {pct(held['served']['accuracy'])} |",
-            f"| intent macro F1 (as served) | {num(held['served']['macro_f1'])} |",
-            f"| intent macro F1 (DIET's top intent, ignoring the fallback threshold) | {num(held['diet']['macro_f1'])} |",
-            f"| finding precision (finding and value must match) | {num(ent['precision'])} |",
-            f"| finding recall | {num(ent['recall'])} |",
-            f"| finding F1 | {num(ent['f1'])} (TP {ent['tp']}, FP {ent['fp']}, FN {ent['fn']}) |",
-            f"| duration within ±{int(held['duration_tolerance'] * 100)} % | {dur['correct']}/{dur['n']} |",
-            f"| duration found where none was stated | {len(dur['spurious'])} |",
-            "",
-            "| intent | precision | recall | F1 | support |",
-            "| --- | --- | --- | --- | --- |",
-        ]
-        for name, row in sorted(held["served"]["per_intent"].items()):
-            lines.append(
-                f"| {name} | {num(row['precision'])} | {num(row['recall'])} | {num(row['f1'])} | {row['support']} |"
-            )
-        lines += [
-            "",
-            "| finding | precision | recall | F1 | TP | FP | FN |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for name, (p, r, f, tp, fp, fn) in held["entity"]["per_finding"].items():
-            lines.append(f"| {name} | {num(p)} | {num(r)} | {num(f)} | {tp} | {fp} | {fn} |")
-        lines += ["", f"### Intent errors ({len(held['intent_errors'])})", ""]
+        lines += markdown(
+            ["metric", "value"],
+            [
+                ["intent accuracy (as served, `nlu_fallback` counts as wrong)", pct(held["served"]["accuracy"])],
+                ["intent macro F1 (as served)", num(held["served"]["macro_f1"])],
+                ["intent macro F1 (DIET's top intent, ignoring the fallback threshold)", num(held["diet"]["macro_f1"])],
+                ["finding precision (finding and value must match)", num(ent["precision"])],
+                ["finding recall", num(ent["recall"])],
+                ["finding F1", f"{num(ent['f1'])} (TP {ent['tp']}, FP {ent['fp']}, FN {ent['fn']})"],
+                [f"duration within ±{int(held['duration_tolerance'] * 100)} %", f"{dur['correct']}/{dur['n']}"],
+                ["duration found where none was stated", len(dur["spurious"])],
+            ],
+        )
+        lines += intent_table(held["served"]["per_intent"], "f1")
+        lines += markdown(
+            ["finding", "precision", "recall", "F1", "TP", "FP", "FN"],
+            [
+                [name, num(p), num(r), num(f), tp, fp, fn]
+                for name, (p, r, f, tp, fp, fn) in held["entity"]["per_finding"].items()
+            ],
+        )
+        lines += [f"### Intent errors ({len(held['intent_errors'])})", ""]
         if held["intent_errors"]:
-            lines += ["| text | expected | predicted | confidence | DIET top |", "| --- | --- | --- | --- | --- |"]
-            for r in held["intent_errors"]:
-                lines.append(
-                    f"| {md_escape(r['text'])} | {r['expected_intent']} | {r['intent']} | {num(r['confidence'], 2)} | {r['diet_intent']} |"
-                )
-        lines += ["", f"### Finding errors ({len(held['entity_errors'])} messages)", ""]
+            lines += markdown(
+                ["text", "expected", "predicted", "confidence", "DIET top"],
+                [
+                    [md_escape(r["text"]), r["expected_intent"], r["intent"], num(r["confidence"], 2), r["diet_intent"]]
+                    for r in held["intent_errors"]
+                ],
+            )
+        lines += [f"### Finding errors ({len(held['entity_errors'])} messages)", ""]
         if held["entity_errors"]:
-            lines += ["| text | expected | predicted | missed | wrong or extra |", "| --- | --- | --- | --- | --- |"]
+            rows = []
             for r in held["entity_errors"]:
                 exp, pred = set(r["expected"]), set(r["predicted"])
-                lines.append(
-                    f"| {md_escape(r['text'])} | {findings(exp)} | {findings(pred)} | {findings(exp - pred)} | {findings(pred - exp)} |"
+                rows.append(
+                    [md_escape(r["text"]), findings(exp), findings(pred), findings(exp - pred), findings(pred - exp)]
                 )
+            lines += markdown(["text", "expected", "predicted", "missed", "wrong or extra"], rows)
         lines += [
-            "",
             f"### Duration errors ({len(dur['errors'])} wrong or missing, {len(dur['spurious'])} spurious)",
             "",
         ]
@@ -217,28 +231,32 @@ def triage_section(tri: Optional[dict]) -> List[str]:
             f"{tri['n']} vignettes played over REST against the real action and Rasa servers "
             '(`tools/vignettes.py`; unlisted findings answered "no").',
             "",
-            "| metric | value |",
-            "| --- | --- |",
-            f"| exact level accuracy | {pct(tri['level_accuracy'])} ({tri['exact']}/{tri['n']}) |",
-            f"| under-triage, all levels | {len(tri['under'])} |",
-            f"| under-triage of emergency | {under_by.get('emergency', 0)} |",
-            f"| under-triage of urgent | {under_by.get('urgent', 0)} |",
-            f"| over-triage | {len(tri['over'])} |",
-            f"| top-1 cause accuracy | {pct(tri['top1_cause'])} ({tri['cause_right']}/{tri['cause_n']}; "
-            f"{tri['cause_excluded']} emergency vignette(s) with no causes left out, as the contract allows) |",
-            f"| follow-up questions, mean | {num(tri['mean_questions'], 2)} |",
-            f"| follow-up questions, max | {tri['max_questions']} |",
-            f"| vignettes stuck or failed | {len(tri['failed'])} |",
-            "",
-            "Questions by expected level:",
-            "",
-            "| expected level | vignettes | mean questions | max |",
-            "| --- | --- | --- | --- |",
         ]
-        for level, (mean, most, count) in tri["questions_by_level"].items():  # most urgent first
-            lines.append(f"| {level} | {count} | {mean:.2f} | {most} |")
+        lines += markdown(
+            ["metric", "value"],
+            [
+                ["exact level accuracy", f"{pct(tri['level_accuracy'])} ({tri['exact']}/{tri['n']})"],
+                ["under-triage, all levels", len(tri["under"])],
+                ["under-triage of emergency", under_by.get("emergency", 0)],
+                ["under-triage of urgent", under_by.get("urgent", 0)],
+                ["over-triage", len(tri["over"])],
+                [
+                    "top-1 cause accuracy",
+                    f"{pct(tri['top1_cause'])} ({tri['cause_right']}/{tri['cause_n']}; {tri['cause_excluded']} "
+                    "emergency vignette(s) with no causes left out, as the contract allows)",
+                ],
+                ["follow-up questions, mean", num(tri["mean_questions"], 2)],
+                ["follow-up questions, max", tri["max_questions"]],
+                ["vignettes stuck or failed", len(tri["failed"])],
+            ],
+        )
+        lines += ["Questions by expected level:", ""]
+        lines += markdown(
+            ["expected level", "vignettes", "mean questions", "max"],
+            # most urgent first
+            [[level, count, f"{mean:.2f}", most] for level, (mean, most, count) in tri["questions_by_level"].items()],
+        )
         lines += [
-            "",
             "![Triage levels](levels_confusion.png)",
             "",
             "![Top cause](causes_confusion.png)",
@@ -247,15 +265,28 @@ def triage_section(tri: Optional[dict]) -> List[str]:
             "",
         ]
         if tri["level_errors"]:
-            lines += ["| vignette | expected | got | kind | questions |", "| --- | --- | --- | --- | --- |"]
-            for r in tri["level_errors"]:
-                kind = "UNDER-TRIAGE" if r in tri["under"] else "over-triage"
-                lines.append(f"| {r['id']} | {r['expected_level']} | {r['level']} | {kind} | {r['questions']} |")
-        lines += ["", f"### Top-cause errors ({len(tri['cause_errors'])})", ""]
+            lines += markdown(
+                ["vignette", "expected", "got", "kind", "questions"],
+                [
+                    [
+                        r["id"],
+                        r["expected_level"],
+                        r["level"],
+                        "UNDER-TRIAGE" if r in tri["under"] else "over-triage",
+                        r["questions"],
+                    ]
+                    for r in tri["level_errors"]
+                ],
+            )
+        lines += [f"### Top-cause errors ({len(tri['cause_errors'])})", ""]
         if tri["cause_errors"]:
-            lines += ["| vignette | expected | got (all causes) | level |", "| --- | --- | --- | --- |"]
-            for r in tri["cause_errors"]:
-                lines.append(f"| {r['id']} | {r['expected_cause']} | {', '.join(r['causes']) or '–'} | {r['level']} |")
+            lines += markdown(
+                ["vignette", "expected", "got (all causes)", "level"],
+                [
+                    [r["id"], r["expected_cause"], ", ".join(r["causes"]) or "–", r["level"]]
+                    for r in tri["cause_errors"]
+                ],
+            )
         if tri["failed"]:
             lines += ["", f"### Stuck or failed vignettes ({len(tri['failed'])})", ""]
             lines += [f"- {r['id']}: {md_escape(r['error'])}" for r in tri["failed"]]
