@@ -23,21 +23,31 @@ class _AlreadyHandled(Exception):
 
 
 def replies_to(tracker: DialogueStateTracker, message_id: Optional[str]) -> Optional[List[Dict[str, Any]]]:
-    """The bot's replies to the user message with `message_id`, or None if there is none."""
+    """The bot's replies to the user message with `message_id`, or None if there is none.
+    Runs for every message, and almost never finds one: the search only compares ids."""
     if not message_id:
         return None
+    events = list(tracker.events)
+    found = next(
+        (
+            i
+            for i in range(len(events) - 1, -1, -1)
+            if isinstance(events[i], UserUttered) and events[i].message_id == message_id
+        ),
+        None,
+    )
+    if found is None:
+        return None
     replies: List[Dict[str, Any]] = []
-    for event in reversed(tracker.events):
+    for event in events[found + 1 :]:
+        if isinstance(event, UserUttered):
+            break
         if isinstance(event, BotUttered):
             reply = {key: value for key, value in event.data.items() if value}
             if event.text:
                 reply["text"] = event.text
-            replies.insert(0, reply)
-        elif isinstance(event, UserUttered):
-            if event.message_id == message_id:
-                return replies
-            replies = []
-    return None
+            replies.append(reply)
+    return replies
 
 
 def install() -> None:
