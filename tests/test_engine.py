@@ -63,7 +63,15 @@ def level_of(findings, details=()):
 # Contract: vocabulary, levels and causes exist in knowledge.yml
 # --------------------------------------------------------------------------------------
 
-CONTRACT_FILE = ROOT.parent / "shared" / "triage-contract.md"  # beside the clone, here and in CI
+# The contract lives beside the clone (../shared); docs/ keeps a copy so a clone on its own
+# is checked too, and the copy must not drift from the original where both exist.
+SHARED_CONTRACT = ROOT.parent / "shared" / "triage-contract.md"
+CONTRACT_COPY = ROOT / "docs" / "triage-contract.md"
+CONTRACT_FILE = SHARED_CONTRACT if SHARED_CONTRACT.exists() else CONTRACT_COPY
+
+
+def test_the_contract_copy_in_docs_is_the_contract():
+    assert CONTRACT_COPY.read_text(encoding="utf-8") == CONTRACT_FILE.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("finding", CONTRACT_FINDINGS)
