@@ -8,6 +8,11 @@
   (RemoteAction._action_call_format), so its cost does not grow with the conversation.
 * resend_once: a message sent again with the same message id is answered from the stored
   conversation instead of being handled twice (MessageProcessor.handle_message).
+* kept_alive_sessions: calls to the action server reuse one HTTP session and its
+  connections (EndpointConfig.session, EndpointConfig.request).
+* event_types: an event's class is found by its name in a table (Event.resolve_by_type).
+* plain_graph_runs: the model's graph runs by plain calls, its plan built once per set of
+  targets, instead of through dask's scheduler on every run (DaskGraphRunner.run).
 
 `apply()` is called from one hook: importing policies/red_flag_policy.py, which every model
 of this project loads (config.yml), so the patches are in force in `rasa run`, `rasa shell`,
@@ -25,6 +30,10 @@ EXPECTED_PARAMETERS: Dict[str, Tuple[str, ...]] = {
     "RemoteAction._action_call_format": ("self", "tracker", "domain"),
     "MessageProcessor.handle_message": ("self", "message"),
     "MessageProcessor._handle_message_with_tracker": ("self", "message", "tracker"),
+    "EndpointConfig.session": ("self",),
+    "EndpointConfig.request": ("self", "method", "subpath", "content_type", "compress", "kwargs"),
+    "Event.resolve_by_type": ("type_name", "default"),
+    "DaskGraphRunner.run": ("self", "inputs", "targets"),
 }
 _applied = False
 
@@ -36,6 +45,9 @@ class IncompatibleRasa(RuntimeError):
 def _targets() -> Dict[str, Callable]:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.events import Event
+    from rasa.utils.endpoints import EndpointConfig
 
     return {
         "RemoteAction._validate_action_result": RemoteAction._validate_action_result,
@@ -43,6 +55,10 @@ def _targets() -> Dict[str, Callable]:
         "RemoteAction._action_call_format": RemoteAction._action_call_format,
         "MessageProcessor.handle_message": MessageProcessor.handle_message,
         "MessageProcessor._handle_message_with_tracker": MessageProcessor._handle_message_with_tracker,
+        "EndpointConfig.session": EndpointConfig.session,
+        "EndpointConfig.request": EndpointConfig.request,
+        "Event.resolve_by_type": Event.resolve_by_type,
+        "DaskGraphRunner.run": DaskGraphRunner.run,
     }
 
 
@@ -67,9 +83,20 @@ def apply() -> None:
     if _applied:
         return
     check_compatibility()
-    from rasa_patches import lean_action_calls, outage_answer, reply_validation, resend_once
+    from rasa_patches import (
+        event_types,
+        kept_alive_sessions,
+        lean_action_calls,
+        outage_answer,
+        plain_graph_runs,
+        reply_validation,
+        resend_once,
+    )
 
     reply_validation.install()
+    kept_alive_sessions.install()
+    event_types.install()
+    plain_graph_runs.install()
     lean_action_calls.install()
     outage_answer.install()
     resend_once.install()

@@ -6,10 +6,15 @@ encodes it as JSON, so each call costs more as the conversation grows. Our actio
 the slots, the latest message and the events since it (rasa-sdk's form validation looks
 for the slots set in this turn); only the actions in NEED_EVERY_EVENT read older events.
 Slots, latest message, active loop and the rest of the tracker state go as before.
-Installed by rasa_patches.apply().
+
+Rasa also sends the whole domain (90 kB, mostly responses) to every action whose name
+starts with `validate_`, even with `enable_selective_domain`, because rasa-sdk's form
+validation reads the form's slots from it. Those calls get the domain's forms only, the
+part rasa-sdk's FormValidationAction reads (our one is actions/triage_form.py). Installed
+by rasa_patches.apply().
 """
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import rasa
 from rasa.core.actions.action import RemoteAction
@@ -18,6 +23,19 @@ from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 NEED_EVERY_EVENT = {"action_doctor_summary"}  # quotes what the person asked for, from the start
+FORM_VALIDATION_PREFIX = "validate_"
+
+_forms_of: Dict[int, Tuple[Domain, Dict[str, Any]]] = {}  # one entry per loaded domain
+
+
+def forms_only(domain: Domain) -> Dict[str, Any]:
+    """The domain's forms as rasa-sdk reads them, computed once per domain."""
+    cached = _forms_of.get(id(domain))
+    if cached is None or cached[0] is not domain:
+        cached = (domain, {"forms": domain.as_dict().get("forms", {})})
+        _forms_of.clear()
+        _forms_of[id(domain)] = cached
+    return cached[1]
 
 
 def events_of_this_turn(tracker: DialogueStateTracker) -> List[Event]:
@@ -43,7 +61,11 @@ def install() -> None:
             "tracker": state,
             "version": rasa.__version__,
         }
-        if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+        if not self._is_selective_domain_enabled():
+            call["domain"] = domain.as_dict()
+        elif self.name().startswith(FORM_VALIDATION_PREFIX):
+            call["domain"] = forms_only(domain)
+        elif domain.does_custom_action_explicitly_need_domain(self.name()):
             call["domain"] = domain.as_dict()
         return call
 

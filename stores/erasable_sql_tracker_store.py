@@ -18,6 +18,7 @@ finds one, so the text leaves the database files within the clean-up interval.
 """
 
 import asyncio
+import itertools
 import json
 import logging
 import time
@@ -37,6 +38,7 @@ Result = TypeVar("Result")
 SECONDS_PER_DAY = 24 * 60 * 60
 PURGE_INTERVAL_SECONDS = 60 * 60
 CLEAN_UP_LOCK_ID = 0x7477_6974  # any number the processes agree on ("twit")
+STORED_MARK = "_events_in_store"
 
 
 class ErasableSQLTrackerStore(SQLTrackerStore):
@@ -99,16 +101,25 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
     def _insert_new_events(self, tracker: DialogueStateTracker) -> None:
         # One multi-row INSERT instead of an ORM object per event (as Rasa's save does).
         with self.session_scope() as session:
-            rows = [_row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
+            stored = _stored_count(tracker)
+            if stored is None:  # Rasa's way: count the stored events of the latest session
+                new_events = self._additional_events(session, tracker)
+            else:
+                new_events = itertools.islice(tracker.events, stored, None)
+            rows = [_row(tracker.sender_id, event) for event in new_events]
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
+        _mark_stored(tracker)
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         events = await self._off_the_event_loop(self._load_events, sender_id, fetch_events_from_all_sessions)
         if not (self.domain and events):
             return None
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        if not fetch_events_from_all_sessions:  # what a save counts from
+            _mark_stored(tracker)
+        return tracker
 
     def _load_events(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> List[Dict[Text, Any]]:
         # Only the data column: Rasa's query builds an ORM object per event first.
@@ -196,6 +207,19 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _mark_stored(tracker: DialogueStateTracker) -> None:
+    """Remembers, on this tracker object, that its events are all stored. The lock store
+    lets only the process handling a message write that conversation, so the next save
+    of this object needs no query to find which events are new. A copy of the tracker
+    (another object) does not pass the check and is counted the usual way."""
+    setattr(tracker, STORED_MARK, (id(tracker), len(tracker.events)))
+
+
+def _stored_count(tracker: DialogueStateTracker) -> Optional[int]:
+    mark = getattr(tracker, STORED_MARK, None)
+    return mark[1] if mark is not None and mark[0] == id(tracker) else None
 
 
 def erasure_requested(tracker: DialogueStateTracker) -> bool:

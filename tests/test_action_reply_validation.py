@@ -113,3 +113,164 @@ def test_a_resent_message_is_answered_from_the_stored_replies():
     assert replies_to(tracker, "m1") == [{"text": "Any chest pain?", "buttons": [{"title": "No"}]}]
     assert replies_to(tracker, "m2") == [{"text": "Any weakness?"}]
     assert replies_to(tracker, "m3") is None
+
+
+# ---- the speed-ups: same results as Rasa's own code ------------------------------------------
+
+
+def every_kind_of_event():
+    """One reply event of each kind Rasa knows, as an action server would send it."""
+    from rasa.shared.core import events as rasa_events
+
+    samples = [
+        rasa_events.UserUttered("hi", {"name": "greet", "confidence": 0.9}, []),
+        rasa_events.ActionExecuted("action_listen"),
+        rasa_events.SlotSet("cramps", "yes"),
+        rasa_events.EntitiesAdded([{"entity": "body_part", "value": "calf", "start": 0, "end": 4}]),
+        rasa_events.BotUttered("Any chest pain?", {"buttons": []}),
+        rasa_events.ActiveLoop("triage_form"),
+        rasa_events.LoopInterrupted(True),
+        rasa_events.FollowupAction("action_listen"),
+        rasa_events.AllSlotsReset(),
+        rasa_events.Restarted(),
+        rasa_events.SessionStarted(),
+        rasa_events.ConversationPaused(),
+        rasa_events.ConversationResumed(),
+        rasa_events.UserUtteranceReverted(),
+        rasa_events.ActionReverted(),
+        rasa_events.ActionExecutionRejected("triage_form"),
+        rasa_events.StoryExported(),
+        rasa_events.ReminderCancelled(name="r"),
+    ]
+    return [event.as_dict() for event in samples]
+
+
+def rasas_verdict(reply) -> bool:
+    from jsonschema import validate as full_validate
+
+    try:
+        full_validate(reply, RemoteAction.action_response_format_spec())
+        return True
+    except ValidationError:
+        return False
+
+
+def our_verdict(reply) -> bool:
+    try:
+        return validate(reply)
+    except ValidationError:
+        return False
+
+
+def test_every_kind_of_event_gets_rasas_verdict_valid_or_not():
+    replies = [{"events": [event], "responses": []} for event in every_kind_of_event()]
+    broken = [{"events": [{**event, "timestamp": "yesterday"}]} for event in every_kind_of_event()] + [
+        {"events": [{"event": "slot", "name": 3, "value": 1}]},
+        {"events": [{"event": "no_such_event"}]},
+        {"events": [{"event": ["slot"]}]},
+        {"events": ["slot"]},
+        {"events": {"event": "slot"}},
+        {"responses": [{"text": "hi"}, "bare text"]},
+        {"responses": None},
+        [],
+    ]
+    for reply in replies + broken:
+        assert our_verdict(reply) == rasas_verdict(reply), reply
+    assert all(our_verdict(reply) for reply in replies)
+    assert not any(our_verdict(reply) for reply in broken)
+
+
+def test_event_classes_are_found_by_name_as_rasa_finds_them():
+    import inspect
+
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    original = Event.resolve_by_type.__wrapped_original__
+    for cls in all_subclasses(Event):
+        if not inspect.isabstract(cls):
+            assert Event.resolve_by_type(cls.type_name) is original(cls.type_name)
+    assert Event.resolve_by_type("no_such_event", default=Event) is Event
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
+
+
+def test_a_form_validation_call_carries_the_forms_not_the_whole_domain():
+    from rasa.shared.core.domain import Domain
+    from rasa.utils.endpoints import EndpointConfig
+
+    domain = Domain.from_directory("domain")
+    tracker = conversation_of()
+    selective = EndpointConfig("http://127.0.0.1:1/webhook", enable_selective_domain=True)
+    call = RemoteAction("validate_triage_form", selective)._action_call_format(tracker, domain)
+    assert call["domain"] == {"forms": domain.as_dict()["forms"]}
+    assert "triage_form" in call["domain"]["forms"]
+    assert "domain" not in RemoteAction("action_extract_findings", selective)._action_call_format(tracker, domain)
+    everything = EndpointConfig("http://127.0.0.1:1/webhook")
+    full = RemoteAction("validate_triage_form", everything)._action_call_format(tracker, domain)
+    assert full["domain"]["responses"] == domain.as_dict()["responses"]
+
+
+async def test_calls_to_an_endpoint_share_one_connection_and_survive_a_restart():
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    from rasa_patches.kept_alive_sessions import close_kept_sessions
+    from tools.servers import free_port
+
+    peers = []
+
+    async def answer(request):
+        peers.append(request.transport.get_extra_info("peername"))
+        return web.json_response({"events": [], "responses": []})
+
+    async def serve(port):
+        app = web.Application()
+        app.router.add_post("/webhook", answer)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        return runner
+
+    port = free_port()
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+    runner = await serve(port)
+    try:
+        for _ in range(3):
+            assert await endpoint.request(json={}) == {"events": [], "responses": []}
+        assert len(set(peers)) == 1  # one kept connection, not one per call
+        await runner.cleanup()  # the server goes away and comes back: the kept connection is dead
+        runner = await serve(port)
+        assert await endpoint.request(json={}) == {"events": [], "responses": []}
+    finally:
+        await close_kept_sessions()
+        await runner.cleanup()
+
+
+def test_a_graph_runs_to_the_same_results_as_with_dask():
+    import dask
+
+    from rasa_patches.plain_graph_runs import evaluate
+
+    calls = []
+
+    def node(name):
+        def run(*inputs):
+            calls.append(name)
+            return (name, [item if isinstance(item, str) else item[1] for item in inputs])
+
+        return run
+
+    graph = {
+        "tokens": (node("tokens"), "__message__"),
+        "features": (node("features"), "tokens", "__message__"),
+        "intent": (node("intent"), "features", "tokens"),
+        "unused": (node("unused"), "tokens"),
+        "needs_a_missing_node": (node("needs_a_missing_node"), "no_such_node"),
+        "__message__": ("__message__", "my calf twitches"),
+    }
+    targets = ["intent", "needs_a_missing_node"]
+    expected = dask.get(dict(graph), targets)
+    calls.clear()
+    assert evaluate(dict(graph), targets) == list(expected)
+    assert sorted(calls) == ["features", "intent", "needs_a_missing_node", "tokens"]  # each once, only what is needed

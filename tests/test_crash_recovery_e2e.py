@@ -120,9 +120,11 @@ def servers(module_servers) -> RasaServer:
     return module_servers
 
 
-def established_to(port: int) -> set:
-    """Local ports of established TCP connections to `port` on this machine (from /proc)."""
-    found = set()
+def unread_bytes_at(port: int) -> int:
+    """Bytes that arrived on established TCP connections to the server on `port` and that it
+    has not read yet (from /proc): a request sent to a frozen server (new or kept-alive
+    connection alike)."""
+    unread = 0
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             lines = Path(table).read_text().splitlines()[1:]
@@ -130,10 +132,10 @@ def established_to(port: int) -> set:
             continue
         for line in lines:
             fields = line.split()
-            local, remote, state = fields[1], fields[2], fields[3]
-            if state == "01" and int(remote.rsplit(":", 1)[1], 16) == port:
-                found.add(int(local.rsplit(":", 1)[1], 16))
-    return found
+            local, state, queues = fields[1], fields[3], fields[4]
+            if state == "01" and int(local.rsplit(":", 1)[1], 16) == port:
+                unread += int(queues.split(":")[1], 16)
+    return unread
 
 
 # ---- the Rasa server ------------------------------------------------------------------------
@@ -186,15 +188,14 @@ def test_a_message_in_flight_when_the_rasa_server_dies_is_stored_not_at_all(serv
             outcome["error"] = error
 
     actions_pid = servers.actions.pid
-    already = established_to(action_port)
     os.kill(actions_pid, signal.SIGSTOP)
     try:
         sender = threading.Thread(target=send)
         sender.start()
         deadline = time.monotonic() + TIMEOUT
-        while not (established_to(action_port) - already) and time.monotonic() < deadline:
+        while not unread_bytes_at(action_port) and time.monotonic() < deadline:
             time.sleep(0.05)  # until the Rasa server has called the frozen action server
-        assert established_to(action_port) - already, "the Rasa server never called the action server"
+        assert unread_bytes_at(action_port), "the Rasa server never called the action server"
         kill_process(servers, "rasa")
     finally:
         os.kill(actions_pid, signal.SIGCONT)

@@ -94,3 +94,30 @@ async def test_a_restart_applies_the_retention_period(db_path):
     assert make_store(db_path, retention_days=None).purge_expired() == 0
 
     assert stored_senders(make_store(db_path, retention_days=365)) == set()
+
+
+def stored_texts(store: ErasableSQLTrackerStore, sender: str) -> list:
+    with store.session_scope() as session:
+        rows = session.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender).order_by(store.SQLEvent.id)
+        return [row.type_name + ":" + (row.action_name or row.intent_name or "") for row in rows]
+
+
+async def test_each_turn_is_stored_once_whether_saved_from_the_loaded_tracker_or_a_copy(db_path):
+    store = make_store(db_path)
+    await store.save(conversation("me", UserUttered("my calf twitches"), ActionExecuted("triage_form")))
+    loaded = await store.retrieve("me")
+    loaded.update(ActionExecuted("action_listen"))
+    await store.save(loaded)
+    await store.save(loaded)  # saved again with nothing new
+    copied = loaded.copy()
+    copied.update(UserUttered("no"))
+    copied.update(ActionExecuted("action_listen"))
+    await store.save(copied)
+    assert stored_texts(store, "me") == [
+        "user:",
+        "action:triage_form",
+        "action:action_listen",
+        "user:",
+        "action:action_listen",
+    ]
+    assert len((await store.retrieve("me")).events) == 5
