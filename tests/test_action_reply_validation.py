@@ -274,3 +274,28 @@ def test_a_graph_runs_to_the_same_results_as_with_dask():
     calls.clear()
     assert evaluate(dict(graph), targets) == list(expected)
     assert sorted(calls) == ["features", "intent", "needs_a_missing_node", "tokens"]  # each once, only what is needed
+
+
+def test_an_action_call_in_a_form_carries_the_state_rasa_would_send():
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+    from rasa.shared.core.trackers import EventVerbosity
+
+    from rasa_patches.lean_action_calls import current_state
+
+    tracker = conversation_of(
+        UserUttered("my calf twitches", {"name": "describe_symptoms", "confidence": 0.9}, [], message_id="m1"),
+        ActionExecuted("triage_form"),
+        ActiveLoop("triage_form"),
+        SlotSet("requested_slot", "duration"),
+        ActionExecuted("action_listen"),
+        UserUttered("two weeks", {"name": "inform", "confidence": 0.8}),
+    )
+    assert tracker.active_loop is not None
+    expected = tracker.current_state(EventVerbosity.NONE)
+    ours = current_state(tracker)
+    assert [event["event"] for event in ours.pop("events")] == ["user"]
+    expected.pop("events")
+    assert ours == expected
+    call = RemoteAction("validate_triage_form", None)._action_call_format(tracker, Domain.empty())
+    assert call["tracker"]["active_loop"]["name"] == "triage_form"
