@@ -52,7 +52,9 @@ def current_state(tracker: DialogueStateTracker) -> Dict[str, Any]:
     """DialogueStateTracker.current_state with this turn's events. The active loop is copied
     one level deep: Rasa's `dataclasses.asdict` deep-copies the message that started the
     form, a tenth of a form turn's time, for a dict that is only encoded as JSON."""
-    state = tracker.current_state(EventVerbosity.NONE) if tracker.active_loop is None else _state_without_asdict(tracker)
+    state = (
+        tracker.current_state(EventVerbosity.NONE) if tracker.active_loop is None else _state_without_asdict(tracker)
+    )
     state["events"] = [event.as_dict() for event in events_of_this_turn(tracker)]
     return state
 

@@ -26,7 +26,7 @@ import time
 from typing import Any, AsyncGenerator, Optional, Text, Tuple
 
 import redis
-from rasa.core.lock import Ticket, TicketLock
+from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
