@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from actions.extract_findings import answers_in_message
-from triage.card import NOT_A_DIAGNOSIS, build_card, card_as_text
+from triage.card import LEVEL_MARKS as LEVEL_MARK, NOT_A_DIAGNOSIS, build_card, card_as_text
 from triage.engine import (
     assess,
     duration_answer,
@@ -630,6 +630,19 @@ def test_the_card_never_raises_and_never_diagnoses(findings, details):
         # same-day help or more: no self-care or "book an appointment" instead
         assert not card["next_steps"] and not card["self_care_steps"]
         assert "What you can do now" not in text and "Until then" not in text
+
+
+@given(findings=valid_findings, details=valid_details)
+def test_a_card_about_someone_else_tells_the_writer_what_to_do_for_them(findings, details):
+    result = assess(findings, details)
+    card = build_card(result, about="your dad")
+    advice = card["advice"]
+    assert card_as_text(card)[0].startswith(f"{LEVEL_MARK[result.level]} About your dad.")
+    assert not re.search(r"\byou(rself)?\b", advice, re.IGNORECASE), advice  # said to the writer about them
+    if result.level == "emergency":
+        assert "emergency number for them" in advice and "shouldn't drive themselves" in advice
+    own = build_card(result)["advice"]
+    assert (advice == own) == (result.level == "self_care")  # self-care reads the same for both
 
 
 def test_the_diagnosis_check_can_see_diagnosing_wording():

@@ -52,7 +52,7 @@ def build_card(assessment: Assessment, kb: Optional[Knowledge] = None, about: Op
         "level": assessment.level,
         "title": level["title"],
         "timeframe": level["timeframe"],
-        "advice": advice[assessment.level],
+        "advice": (advice["someone_else"].get(assessment.level) if about else None) or advice[assessment.level],
         "likely_causes": causes,
         "electrolyte_hints": hints,
         "why": list(assessment.reasons),
