@@ -17,8 +17,14 @@ import requests
 import sqlalchemy as sa
 
 from deploy.cluster import ClusterSettings, start_cluster
-from tests.conftest import SLACK_SIGNING_SECRET
-from tests.test_messaging_channels_e2e import post_slack, slack_event, slack_messages_to
+from tests.conftest import SLACK_SIGNING_SECRET, TELEGRAM_SECRET, TELEGRAM_TOKEN
+from tests.test_messaging_channels_e2e import (
+    post_slack,
+    post_telegram,
+    slack_event,
+    slack_messages_to,
+    telegram_messages_to,
+)
 from tools.bot_client import BotClient
 from tools.server_logs import tracebacks_in
 from tools.servers import free_port
@@ -65,6 +71,11 @@ def cluster(tmp_path_factory, database, fake_chat_apis):
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
             "SLACK_API_BASE_URL": f"{fake_chat_apis.url}/api/",
+            "TELEGRAM_ACCESS_TOKEN": TELEGRAM_TOKEN,
+            "TELEGRAM_BOT_USERNAME": fake_chat_apis.telegram_username,
+            "TELEGRAM_WEBHOOK_URL": "https://example.invalid/webhooks/telegram/webhook",
+            "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+            "TELEGRAM_API_SERVER": fake_chat_apis.url,
         },
     )
     cluster = start_cluster(settings)
@@ -211,6 +222,18 @@ def test_one_slack_event_delivered_to_both_processes_is_answered_once(cluster, f
         time.sleep(0.2)
     time.sleep(3)  # a second answer, if there were one, would have come by now
     assert user_texts(client(cluster).tracker(user)["events"]) == ["hello"]
+
+
+def test_a_telegram_message_through_the_balancer_gets_its_answer(cluster, fake_chat_apis):
+    chat_id = int(uuid.uuid4().int % 10**9)
+    assert post_telegram(cluster, chat_id, "my arms twitch and I passed out this morning").status_code == 200
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+        "emergency number now" in message["text"] for message in telegram_messages_to(fake_chat_apis, chat_id)
+    ):
+        time.sleep(0.2)
+    assert any("emergency number now" in message["text"] for message in telegram_messages_to(fake_chat_apis, chat_id))
+    assert client(cluster).tracker(str(chat_id))["slots"]["triage_level"] == "emergency"
 
 
 def test_a_killed_process_is_routed_around_restarted_and_nobody_loses_their_place(cluster, reference_state):
