@@ -45,7 +45,7 @@ $(VENV)/.installed: requirements/lock.txt requirements/rasa.txt requirements/tes
 	$(VENV)/bin/pip install --quiet -r requirements/test.txt
 	touch $@
 
-$(SPACY_MODEL)/meta.json: $(VENV)/.installed $(wildcard twitch_nlp/*.py) twitch_nlp/lexicon.yml
+$(SPACY_MODEL)/meta.json: $(VENV)/.installed $(wildcard twitch_nlp/*.py) twitch_nlp/lexicon.yml triage/knowledge.yml
 	$(PY) -m twitch_nlp.pipeline $(SPACY_MODEL)
 
 train: $(RASA_MODEL)

@@ -26,6 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import twitch_nlp.pipeline  # noqa: F401  (registers the spaCy factories SpacyNLP needs)
+from triage.engine import load_knowledge
 from twitch_nlp.context import is_long_ago
 from twitch_nlp.experiencer import age_in
 from twitch_nlp.lexicon import DENIAL, DENIED_ONLY, DETAIL_ONLY, load_lexicon
@@ -40,8 +41,9 @@ QUALIFIERS = (
     ("sudden_onset", ("weakness", "speech_swallowing"), "sudden_cues"),
     ("rapid_progression", ("muscle_wasting",), "rapid_cues"),
 )
-# Findings a question about oneself still reports ("why do I keep dropping things?").
-SAME_DAY_FINDINGS = frozenset({"emergency_signs", "weakness", "speech_swallowing"})
+# Findings a question about oneself still reports ("why do I keep dropping things?"): those
+# that alone call for same-day help or more (triage/knowledge.yml).
+SAME_DAY_FINDINGS = frozenset(load_knowledge().red_flags())
 HAPPENING = re.compile(
     r"\b(?:is|are|'s|keeps?)\s+(?!\w*(?:fine|ok|okay|better)\b)\w+ing\b", re.IGNORECASE
 )  # "is gasping"

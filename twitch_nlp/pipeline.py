@@ -22,9 +22,11 @@ import spacy
 from spacy.language import Language
 
 from twitch_nlp import answer_opening, context, duration, experiencer, finding_matcher, normalizer, question_marker  # noqa: F401
+from triage.engine import load_knowledge
 from twitch_nlp.lexicon import load_lexicon, matcher_data, phrase_words
 
-RED_FLAG_FINDINGS = ("emergency_signs", "weakness", "speech_swallowing")
+# Findings whose answer alone calls for same-day help or more, from triage/knowledge.yml.
+RED_FLAG_FINDINGS = tuple(load_knowledge().red_flags())
 SENTENCE_ENDS = [".", "!", "?", ":", ";", "\n"]
 RED_FLAG_WORD_MIN = 5  # shorter words ("slow") would pull typos of longer ones ("swolow")
 
