@@ -25,7 +25,7 @@ help:
 	@echo "make test     lint, validate data, train, run the unit, story and end-to-end tests"
 	@echo "make lint     ruff check, ruff format --check and mypy over the project's packages"
 	@echo "make eval     evaluation report: NLU cross-validation, held-out messages, vignette triage"
-	@echo "make eval-blind  the blind set: triage accuracy, red flags per class, other people's symptoms (~4 min)"
+	@echo "make eval-blind  the blind set: triage accuracy, red flags per class, other people's symptoms (~1 min)"
 	@echo "make bench    performance figures side by side with a stock Rasa bot (~25 min; results/bench/)"
 	@echo "make bench-quick  a much smaller benchmark run, to try it out (~8 min)"
 	@echo "make soak     200 conversations, 20 users at once: no 5xx, nothing lost, memory flat (~5 min; results/soak/)"
@@ -138,7 +138,7 @@ eval: train
 
 # The blind set (evaluation/blind/, written from the article alone): level accuracy,
 # under- and over-triage, red flags on first mention per class, other people's symptoms,
-# questions per level. Reports, never fails: results/eval/blind.md (about 4 minutes).
+# questions per level. Reports, never fails: results/eval/blind.md (about a minute).
 eval-blind: train
 	$(PY) -m evaluation.blind_eval
 

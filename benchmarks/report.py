@@ -179,10 +179,11 @@ def where_time_goes(targets: Sequence[Target]) -> List[str]:
         if isinstance(art, dict):
             short, long = art["short"], art["long"]
             lines += [
-                f"{target.name}'s action server alone, POST /webhook with action_extract_findings: "
-                f"{short['p50']} ms with a {short['user_turns']}-turn tracker ({short['payload_kb']} KB "
-                f"payload, of which domain {short['domain_kb']} KB); {long['p50']} ms with a "
-                f"{long['user_turns']}-turn tracker ({long['payload_kb']} KB, {long['events']} events).",
+                f"{target.name}'s action server alone, POST /webhook with action_extract_findings in "
+                "unpatched Rasa's format (every event and the domain; rasa_patches/lean_action_calls.py "
+                f"sends far less): {short['p50']} ms with a {short['user_turns']}-turn tracker "
+                f"({short['payload_kb']} KB payload, of which domain {short['domain_kb']} KB); {long['p50']} ms "
+                f"with a {long['user_turns']}-turn tracker ({long['payload_kb']} KB, {long['events']} events).",
                 "",
             ]
         prof = figure(target, "profile")
@@ -224,8 +225,8 @@ NEXT_STEPS = {
     "nlu": "the spaCy pipeline with medspaCy ConText, then DIET; profile `twitch_nlp` with the "
     "cProfile listing below before changing either",
     "action_server_http": "two calls per form turn (the custom slot mapping and the form's "
-    "validation), each carrying the whole tracker and domain; "
-    "`enable_selected_domain_for_action: true` would drop the domain",
+    "validation) on a kept-alive connection, each carrying the slots and this turn's events "
+    "(rasa_patches/); this figure includes the action server's own time",
     "policies": "RulePolicy and Memoization turn the whole history into states at every "
     "prediction; this grows with the conversation",
     "tracker_load": "Rasa rebuilds the tracker from every event of the session; "
@@ -250,11 +251,9 @@ def proposals(prof: dict) -> List[str]:
                 f"({round(100 * ms / total)}%{growth}): {NEXT_STEPS[stage]}."
             )
     items.append(
-        "* **Concurrency**: one Sanic worker whose NLU and policy work is CPU-bound, so with many "
-        "users requests queue behind each other. Several Sanic workers (`SANIC_WORKERS`) need "
-        "Rasa's Redis lock store so one conversation's messages stay in order, and the SQLite "
-        "store would then see concurrent writers (PostgreSQL is the usual choice); on a machine "
-        "shared with the action server the gain is bounded by its number of cores."
+        "* **Concurrency**: one Rasa process's NLU and policy work is CPU-bound, so with many "
+        "users its requests queue behind each other; the cluster (`make serve-cluster`: several "
+        "processes behind HAProxy on PostgreSQL and Redis) uses more cores, up to one process per core."
     )
     return items
 
