@@ -51,7 +51,7 @@ def events_of_this_turn(tracker: DialogueStateTracker) -> List[Event]:
 def current_state(tracker: DialogueStateTracker) -> Dict[str, Any]:
     """DialogueStateTracker.current_state with this turn's events. The active loop is copied
     one level deep: Rasa's `dataclasses.asdict` deep-copies the message that started the
-    form, a tenth of a form turn's time, for a dict that is only encoded as JSON."""
+    form (about 4% of a process's time under load) for a dict that is only encoded as JSON."""
     state = (
         tracker.current_state(EventVerbosity.NONE) if tracker.active_loop is None else _state_without_asdict(tracker)
     )

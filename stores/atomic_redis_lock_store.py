@@ -38,9 +38,9 @@ KEY_MARGIN_SECONDS = 5  # the key outlives its last ticket by this much
 
 
 # Drops expired tickets, then issues a ticket, renews one or removes one, and stores the
-# list in TicketLock's JSON (each ticket a JSON string in it) with an expiry (or deletes the key once the list is empty).
-# Ticket numbers and expiry follow rasa.core.lock.TicketLock; the time is the caller's.
-# Returns {ticket number, the stored JSON or false}.
+# list in TicketLock's JSON (each ticket a JSON string in it) with an expiry, or deletes
+# the key once the list is empty. Ticket numbers and expiry follow rasa.core.lock.TicketLock;
+# the time is the caller's. Returns {ticket number, the stored JSON or false}.
 CHANGE_TICKETS = """
 local key = KEYS[1]
 local operation, now, seconds = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
