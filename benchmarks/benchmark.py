@@ -56,6 +56,7 @@ class Settings:
     messages_per_user: int = 20  # so a run with many users is more than its ramp-up
     seconds: float = 60  # per load run at most
     users: List[int] = field(default_factory=lambda: [1, 20, 50])  # one load run per count
+    warmup_messages: int = 200  # per target, untimed, at the largest user count
     cluster_processes: List[int] = field(default_factory=lambda: [1, 2, 3])  # one cluster each
     long_turns: int = 30
     long_repeats: int = 3
@@ -76,6 +77,7 @@ class Settings:
                 messages_per_user=2,
                 seconds=20,
                 users=[1, 20],
+                warmup_messages=40,
                 cluster_processes=[2],
                 long_repeats=1,
                 vignettes=3,
@@ -175,8 +177,31 @@ def record_vignettes(target: Target, running: Running) -> None:
         asyncio.run(probes.webhook_latency(running, target.name, workload.conversations, 2))
 
 
+def warm_up_under_load(targets: Sequence[Target], settings: Settings) -> None:
+    """An untimed run with many users at once for every target before any timed one: pools
+    (database and HTTP connections) fill and rarely taken paths run once, so that no target's
+    first timed run pays for it. The single-user runs alone would warm only some targets."""
+    users = max(settings.users)
+    for target in targets:
+        if target.running is None:
+            continue
+        log(f"{target.name}: warm-up, {users} users, {settings.warmup_messages} messages (untimed)")
+        asyncio.run(
+            scripted_load(
+                target.running.url,
+                f"{target.name}-warmup",
+                target.workload.conversations,
+                users,
+                settings.warmup_messages,
+                settings.seconds,
+                target.workload.concludes,
+            )
+        )
+
+
 def measure_load(targets: Sequence[Target], settings: Settings) -> None:
     """Alternating targets at each user count, so all see the same machine conditions."""
+    warm_up_under_load(targets, settings)
     for users in sorted({u for t in targets for u in (t.users or settings.users)}):
         for target in targets:
             if users not in (target.users or settings.users) or target.running is None:

@@ -304,7 +304,9 @@ def write_report(targets: Sequence[Target], settings: "Settings", meta: Dict[str
         f"(or {settings.messages_per_user} per user, if more) or "
         f"{settings.seconds:g} s per run. Ours replays vignette conversations (recorded once, "
         "untimed, with tools/vignettes.py; replay needs no tracker reads); stock plays fixed "
-        "moodbot conversations. Latency is per message, client side.",
+        "moodbot conversations. Latency is per message, client side. Before the first timed "
+        f"run every target gets an untimed warm-up of {settings.warmup_messages} messages at "
+        f"{max(settings.users)} users at once.",
         f"* Long conversation: one user, {settings.long_turns} turns of small talk/FAQ (stock: "
         f"greet/mood turns); turn {settings.long_turns} has the same text as turn 1; median of "
         f"{settings.long_repeats} conversation(s) per turn. Turn 1 also runs the session start, "
