@@ -91,12 +91,13 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if erasure_requested(tracker):
-            self.erase(tracker.sender_id)
+            await self._off_the_event_loop(self.erase, tracker.sender_id)
             return
         await self.stream_events(tracker)
         await self._off_the_event_loop(self._insert_new_events, tracker)
         if time.time() - self._last_purge > PURGE_INTERVAL_SECONDS:
-            self.purge_expired()
+            self._last_purge = time.time()  # before the thread starts: one clean-up at a time
+            await self._off_the_event_loop(self.purge_expired)
 
     def _insert_new_events(self, tracker: DialogueStateTracker) -> None:
         # One multi-row INSERT instead of an ORM object per event (as Rasa's save does).
@@ -142,8 +143,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
                 .filter(self.SQLEvent.sender_id == sender_id)
                 .delete(synchronize_session=False)
             )
-            if self.engine.dialect.name == "postgresql":
-                session.execute(sa.text("INSERT INTO erasures_pending VALUES (:now)"), {"now": time.time()})
+            self._leave_erasure_mark(session)
             session.commit()
         self._drop_old_page_copies()
         logger.info("Erased a conversation on request (%d events).", erased)
@@ -185,11 +185,15 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         if purged:
             self._drop_old_page_copies()
             logger.info("Deleted %d events of conversations past the retention period.", purged)
-            if self.engine.dialect.name == "postgresql":
-                with self.session_scope() as session:
-                    session.execute(sa.text("INSERT INTO erasures_pending VALUES (:now)"), {"now": time.time()})
-                    session.commit()
+            with self.session_scope() as session:
+                self._leave_erasure_mark(session)
+                session.commit()
         return purged
+
+    def _leave_erasure_mark(self, session: Any) -> None:
+        """PostgreSQL: tells the clean-up to rewrite the table (see _rewrite_after_erasures)."""
+        if self.engine.dialect.name == "postgresql":
+            session.execute(sa.text("INSERT INTO erasures_pending VALUES (:now)"), {"now": time.time()})
 
     def _rewrite_after_erasures(self, connection: Any) -> None:
         """VACUUM FULL writes the events table into a new file and removes the old one,
