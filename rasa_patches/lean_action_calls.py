@@ -15,7 +15,7 @@ by rasa_patches.apply().
 """
 
 import dataclasses
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List
 
 import rasa
 from rasa.core.actions.action import RemoteAction
@@ -26,26 +26,21 @@ from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 NEED_EVERY_EVENT = {"action_doctor_summary"}  # quotes what the person asked for, from the start
 FORM_VALIDATION_PREFIX = "validate_"
 
-_forms_of: Dict[int, Tuple[Domain, Dict[str, Any]]] = {}  # one entry per loaded domain
-
 
 def forms_only(domain: Domain) -> Dict[str, Any]:
-    """The domain's forms as rasa-sdk reads them, computed once per domain."""
-    cached = _forms_of.get(id(domain))
-    if cached is None or cached[0] is not domain:
-        cached = (domain, {"forms": domain.as_dict().get("forms", {})})
-        _forms_of.clear()
-        _forms_of[id(domain)] = cached
-    return cached[1]
+    """The part of the domain rasa-sdk's form validation reads (as_dict is Rasa's stored dict)."""
+    return {"forms": domain.as_dict().get("forms", {})}
 
 
 def events_of_this_turn(tracker: DialogueStateTracker) -> List[Event]:
-    """The events from the latest user message on (all of them before the first one)."""
-    events = list(tracker.events)
-    for index in range(len(events) - 1, -1, -1):
-        if isinstance(events[index], UserUttered):
-            return events[index:]
-    return events
+    """The events from the latest user message on (all of them before the first one).
+    Runs for every action call: it walks back over this turn only."""
+    turn: List[Event] = []
+    for event in reversed(tracker.events):
+        turn.append(event)
+        if isinstance(event, UserUttered):
+            return turn[::-1]
+    return turn[::-1]
 
 
 def current_state(tracker: DialogueStateTracker) -> Dict[str, Any]:

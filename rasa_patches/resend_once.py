@@ -27,27 +27,22 @@ def replies_to(tracker: DialogueStateTracker, message_id: Optional[str]) -> Opti
     Runs for every message, and almost never finds one: the search only compares ids."""
     if not message_id:
         return None
-    events = list(tracker.events)
-    found = next(
-        (
-            i
-            for i in range(len(events) - 1, -1, -1)
-            if isinstance(events[i], UserUttered) and events[i].message_id == message_id
-        ),
-        None,
-    )
-    if found is None:
-        return None
-    replies: List[Dict[str, Any]] = []
-    for event in events[found + 1 :]:
-        if isinstance(event, UserUttered):
-            break
+    after: List[BotUttered] = []  # bot messages after the user message being looked at, newest first
+    for event in reversed(tracker.events):
         if isinstance(event, BotUttered):
-            reply = {key: value for key, value in event.data.items() if value}
-            if event.text:
-                reply["text"] = event.text
-            replies.append(reply)
-    return replies
+            after.append(event)
+        elif isinstance(event, UserUttered):
+            if event.message_id == message_id:
+                return [_reply(bot) for bot in reversed(after)]
+            after = []
+    return None
+
+
+def _reply(event: BotUttered) -> Dict[str, Any]:
+    reply = {key: value for key, value in event.data.items() if value}
+    if event.text:
+        reply["text"] = event.text
+    return reply
 
 
 def install() -> None:
