@@ -12,6 +12,7 @@ ASKED_SLOT = "asked_findings"  # contract section 4: what a grouped question cov
 GROUP_SLOT = "question_group"  # "<group>|<style>": which wording of the grouped question
 GROUPED_SLOT = "grouped_answer"  # requested while a grouped question is open; never filled
 ITEMS_SLOT = "question_items"  # the grouped question's list, one line per finding
+OPEN_SLOT = "question_open"  # the findings that list holds, sorted and "+"-joined: picks its buttons
 
 
 def finding_names() -> List[str]:

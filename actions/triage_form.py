@@ -13,7 +13,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.extract_findings import STYLE_SLOT
-from actions.findings import ASKED_SLOT, GROUP_SLOT, GROUPED_SLOT, ITEMS_SLOT, details_from, findings_from
+from actions.findings import (
+    ASKED_SLOT,
+    GROUP_SLOT,
+    GROUPED_SLOT,
+    ITEMS_SLOT,
+    OPEN_SLOT,
+    details_from,
+    findings_from,
+)
 from triage import engine
 
 
@@ -62,6 +70,7 @@ class ValidateTriageForm(FormValidationAction):
             SlotSet(ASKED_SLOT, asked if group else None),
             SlotSet(GROUP_SLOT, wording),
             SlotSet(ITEMS_SLOT, items_text(asked) if group else None),
+            SlotSet(OPEN_SLOT, "+".join(sorted(asked)) if group else None),
         ]
 
 

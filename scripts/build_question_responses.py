@@ -8,6 +8,7 @@ knowledge file changes, and a unit test checks the committed file is up to date.
     python -m scripts.build_question_responses [OUT]
 """
 
+import itertools
 import sys
 from pathlib import Path
 from typing import Any, Dict, List
@@ -103,8 +104,9 @@ ITEMS = "{question_items}"  # the open group's list, filled by validate_triage_f
 
 def group_variants(knowledge, name: str, spec: Dict[str, Any]) -> List[Dict[str, Any]]:
     """A grouped question (contract section 4) in each style, keyed by the slot
-    question_group = "<group>|<style>"; its list of findings comes from a slot, since only
-    those still worth asking are shown."""
+    question_group = "<group>|<style>", and for each set of its findings still open (slot
+    question_open, the sorted names "+"-joined): its list comes from a slot, and its buttons
+    are those findings' own, so a button never names something the list no longer asks."""
     plain, other = spec["question"], spec.get("question_other", spec["question"])
     why, which = spec.get("why", GENERIC_WHY), knowledge.group_wording["which"]
     texts = {
@@ -119,23 +121,29 @@ def group_variants(knowledge, name: str, spec: Dict[str, Any]) -> List[Dict[str,
         "second_person": f"{SECOND_PERSON} {plain}",
         "second_person_other": f"{SECOND_PERSON} {other}",
     }
-    buttons = [
-        {"title": knowledge.findings[f]["button"]["title"], "payload": knowledge.findings[f]["button"]["says"]}
-        for f in spec["findings"]
-    ]
-    buttons += [
-        {"title": knowledge.group_wording["none"], "payload": "none of these"},
-        {"title": "Not sure", "payload": "/unsure"},
-    ]
     variants = []
-    for style in STYLES:
-        variants.append(
-            {
-                "condition": [{"type": "slot", "name": "question_group", "value": f"{name}|{style}"}],
-                "text": _for_rasa(f"{texts[style]}\n{ITEMS}"),
-                "buttons": buttons,
-            }
-        )
+    findings = spec["findings"]
+    open_sets = [list(open) for size in range(len(findings), 0, -1) for open in itertools.combinations(findings, size)]
+    for open_findings in open_sets:
+        buttons = [
+            {"title": knowledge.findings[f]["button"]["title"], "payload": knowledge.findings[f]["button"]["says"]}
+            for f in open_findings
+        ]
+        buttons += [
+            {"title": knowledge.group_wording["none"], "payload": "none of these"},
+            {"title": "Not sure", "payload": "/unsure"},
+        ]
+        for style in STYLES:
+            variants.append(
+                {
+                    "condition": [
+                        {"type": "slot", "name": "question_group", "value": f"{name}|{style}"},
+                        {"type": "slot", "name": "question_open", "value": "+".join(sorted(open_findings))},
+                    ],
+                    "text": _for_rasa(f"{texts[style]}\n{ITEMS}"),
+                    "buttons": buttons,
+                }
+            )
     return variants
 
 

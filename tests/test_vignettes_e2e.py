@@ -4,6 +4,7 @@ The e2e tests need the `rasa_server` fixture from tests/conftest.py (an object w
 `url` and `token`). `test_vignette_file_is_valid` needs no server.
 """
 
+import uuid
 from collections import Counter
 
 import pytest
@@ -83,3 +84,29 @@ def test_vignette(rasa_server, vignette):
     assert causes[0] == expected_cause, (
         f"top cause: expected {expected_cause}, got {causes[0]} (all: {causes})\n{transcript}"
     )
+
+
+@pytest.mark.e2e
+def test_a_group_asked_again_offers_buttons_for_what_it_still_lists_only(rasa_server):
+    from triage.engine import load_knowledge
+
+    kb = load_knowledge()
+    bot = BotClient(rasa_server.url, rasa_server.token)
+    sender = f"regroup-{uuid.uuid4().hex[:8]}"
+    bot.send(sender, "my calves keep jumping at night, I've been living on energy drinks")
+    bot.send(sender, "no")
+    body_signs = bot.send(sender, "none of these")[-1]
+    assert [b["title"] for b in body_signs["buttons"]][:4] == [
+        "Cramps",
+        "Racing heart",
+        "Hot, sweaty or shaky",
+        "Tingling",
+    ]
+    again = bot.send(sender, kb.findings["palpitations"]["button"]["says"])[-1]  # the "Racing heart" button
+    still_asked = bot.tracker(sender)["slots"]["asked_findings"]
+    assert still_asked and "palpitations" not in still_asked
+    titles = [button["title"] for button in again["buttons"]]
+    expected = [
+        kb.findings[f]["button"]["title"] for f in kb.question_groups["body_signs"]["findings"] if f in still_asked
+    ]
+    assert titles == expected + ["None of these", "Not sure"]
